@@ -17,6 +17,14 @@ def run_flags():
     return sorted(force)
 
 
+@pytest.fixture(autouse=True)
+def torch_defaults():
+    "Notebooks share this process: give each the default dtype it would get alone."
+    dtype = torch.get_default_dtype()
+    yield
+    torch.set_default_dtype(dtype)
+
+
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook(nb):
     force = run_flags()
