@@ -1,10 +1,12 @@
-"""Step time of EACG against SGD on the paper's CIFAR-10 network, measured side by side in one process.
+"""Step time of the methods of the paper's grid against SGD on the paper's CIFAR-10 network, side by side in one process.
 
-    python benchmarks/step_time.py                     # CPU, float32, batch 500
-    python benchmarks/step_time.py --device cuda       # on a GPU
+    python benchmarks/step_time.py                          # CPU, float32, batch 500, the default methods
+    python benchmarks/step_time.py --methods sgd eacg-pch1  # a subset
+    python benchmarks/step_time.py --device cuda            # on a GPU
 
 A step is what a training loop does per batch: zero_grad, forward, loss, backward, optimizer step.
-The methods run in alternating blocks of steps so that both see the same machine state; the medians are compared.
+The methods run in alternating blocks of steps, so that all see the same machine state; their medians are compared
+with SGD's (momentum 0.9).
 """
 import argparse
 import statistics
@@ -13,10 +15,11 @@ import time
 import torch
 from torch import nn
 
+from eacg_nb.baselines import make_optimizer
 from eacg_nb.network import mlp
-from eacg_nb.optim import EACG
 
 CIFAR10 = [3072, 1024, 512, 256, 128, 64, 32, 16, 10]
+DEFAULT_METHODS = ['sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi-pch1', 'kfi-gn', 'kfi-fisher', 'kfi_sm-pch1']
 
 
 def space_formula(sizes):
@@ -34,45 +37,49 @@ def timed_step(model, opt, crit, x, y, sync):
     return time.perf_counter() - t0
 
 
+def measure(methods, sizes, batch, device='cpu', blocks=4, steps=5, warmup=2, max_cg=10):
+    "Median step seconds per method, and the optimizers (for their diagnostics)."
+    dev = torch.device(device)
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
+    torch.manual_seed(0)
+    x = torch.randn(batch, sizes[0], device=dev)
+    y = torch.randint(0, sizes[-1], (batch,), device=dev)
+    crit = nn.CrossEntropyLoss()
+    runs = {}
+    for name in methods:
+        model = mlp(sizes).to(dev)
+        opt = make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5)
+        runs[name] = (model, opt, [])
+    for _ in range(blocks):
+        for model, opt, times in runs.values():
+            for r in range(warmup + steps):
+                dt = timed_step(model, opt, crit, x, y, sync)
+                if r >= warmup: times.append(dt)
+    return {name: statistics.median(t) for name, (_, _, t) in runs.items()}, {n: o for n, (_, o, _) in runs.items()}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--device', default='cpu')
     p.add_argument('--batch', type=int, default=500)
+    p.add_argument('--methods', nargs='+', default=DEFAULT_METHODS)
     p.add_argument('--blocks', type=int, default=4, help='blocks of steps per method, alternating between the methods')
     p.add_argument('--steps', type=int, default=5, help='timed steps per block')
     p.add_argument('--warmup', type=int, default=2, help='untimed steps at the start of each block')
     p.add_argument('--max-cg', type=int, default=10)
     p.add_argument('--sizes', type=int, nargs='+', default=CIFAR10)
     a = p.parse_args(argv)
-    dev = torch.device(a.device)
-    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
-    torch.manual_seed(0)
-    x = torch.randn(a.batch, a.sizes[0], device=dev)
-    y = torch.randint(0, a.sizes[-1], (a.batch,), device=dev)
-    crit = nn.CrossEntropyLoss()
-    runs = {}
-    for name in ['sgd', 'eacg']:
-        model = mlp(a.sizes).to(dev)
-        opt = (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9) if name == 'sgd' else
-               EACG(model, crit, lr=0.1, damping=0.02, curvature='pch1', solver='eacg', max_cg=a.max_cg, eps_cg=1e-5))
-        runs[name] = (model, opt, [])
-    # alternate short blocks of steps: each method runs as it would in training, and both see the same machine state
-    for block in range(a.blocks):
-        for model, opt, times in runs.values():
-            for r in range(a.warmup + a.steps):
-                dt = timed_step(model, opt, crit, x, y, sync)
-                if r >= a.warmup: times.append(dt)
-    med = {name: statistics.median(t) for name, (_, _, t) in runs.items()}
-    threads = torch.get_num_threads()
-    print(f'network {"-".join(map(str, a.sizes))}, sigmoid, batch {a.batch}, float32, {dev}, {threads} threads')
-    for name, m in med.items(): print(f'  {name:5s} median step {1e3 * m:8.2f} ms')
-    print(f'  EACG (pch1, eacg, max_cg={a.max_cg}) / SGD (momentum 0.9) step time: {med["eacg"] / med["sgd"]:.3f}')
-    opt = runs['eacg'][1]
-    formula = space_formula(a.sizes) * 4
-    print(f'  curvature memory per step: {opt.curvature_bytes / 2**20:.2f} MiB held; '
-          f'formula sum n_t^2 + sum n_(t-1) = {formula / 2**20:.2f} MiB (float32)')
-    iters = [d['cg_iters'] for d in opt.diagnostics]
-    print(f'  CG iterations per block in the last step: {iters}')
+    methods = ['sgd'] + [m for m in a.methods if m != 'sgd']
+    med, opts = measure(methods, a.sizes, a.batch, a.device, a.blocks, a.steps, a.warmup, a.max_cg)
+    print(f'network {"-".join(map(str, a.sizes))}, sigmoid, batch {a.batch}, float32, {a.device}, '
+          f'{torch.get_num_threads()} threads; median of {a.blocks * a.steps} steps; EA-CG with max_cg={a.max_cg}, eps_cg=1e-5')
+    print(f'  {"method":14s} {"step ms":>9s} {"/ SGD":>7s}')
+    for name in methods: print(f'  {name:14s} {1e3 * med[name]:9.2f} {med[name] / med["sgd"]:7.3f}')
+    if 'eacg-pch1' in opts:
+        opt = opts['eacg-pch1']
+        print(f'  eacg-pch1 curvature memory per step: {opt.curvature_bytes / 2**20:.2f} MiB held; formula '
+              f'sum n_t^2 + sum n_(t-1) = {space_formula(a.sizes) * 4 / 2**20:.2f} MiB (float32)')
+        print(f'  eacg-pch1 CG iterations per block in the last step: {[d["cg_iters"] for d in opt.diagnostics]}')
     return med
 
 

@@ -6,4 +6,5 @@ from .hessian import exact_bias_hessian, exact_weight_hessian
 from .expectation import batch_statistics
 from .pch import CURVATURES, bias_curvature, pos_eig
 from .solvers import block_cg
-from .optim import EACG, NonFiniteError, OPTIMIZER_CURVATURES, SOLVERS
+from .optim import EACG, NonFiniteError, OPTIMIZER_CURVATURES, SOLVERS, register_solver
+from .baselines import PAPER_METHODS, make_optimizer, method_names
