@@ -8,3 +8,5 @@ from .pch import CURVATURES, bias_curvature, pos_eig
 from .solvers import block_cg
 from .optim import EACG, NonFiniteError, OPTIMIZER_CURVATURES, SOLVERS, register_solver
 from .baselines import PAPER_METHODS, make_optimizer, method_names
+from .data import DATASETS, dataloaders, load_dataset
+from .training import fit, plot_histories

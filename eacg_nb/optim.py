@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OPTIMIZER_CURVATURES', 'SOLVERS', 'Solver', 'register_solver', 'NonFiniteError', 'EACG']
 
-# %% ../nbs/07_optimizer.ipynb #51775a0b
+# %% ../nbs/07_optimizer.ipynb #7a74f107
 from typing import Callable, NamedTuple
 
 import torch
@@ -18,7 +18,7 @@ from .pch import check_gn, curvature_blocks, curvature_statistics, resolve_gamma
 from .solvers import (bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
                              solve_exact)
 
-# %% ../nbs/07_optimizer.ipynb #2183a919
+# %% ../nbs/07_optimizer.ipynb #aaceef91
 OPTIMIZER_CURVATURES = ('pch1', 'pch2', 'pch', 'gn', 'fisher')
 
 class Solver(NamedTuple):
@@ -42,7 +42,7 @@ def _check_group(lr, damping, max_cg, eps_cg):
     if isinstance(max_cg, bool) or not isinstance(max_cg, int) or max_cg < 1: raise ValueError(f'max_cg must be an integer >= 1, got {max_cg!r}')
     if not eps_cg >= 0: raise ValueError(f'eps_cg must be >= 0, got {eps_cg}')
 
-# %% ../nbs/07_optimizer.ipynb #c35f42cf
+# %% ../nbs/07_optimizer.ipynb #886ea8c9
 class EACG(torch.optim.Optimizer):
     "The damped Newton method of the paper with PCH (or Gauss-Newton, Fisher) curvature and EA-CG, for an FCNN."
     def __init__(self,
@@ -93,7 +93,7 @@ class EACG(torch.optim.Optimizer):
         "Remove the hooks from the model and criterion."
         self.capture.remove()
 
-# %% ../nbs/07_optimizer.ipynb #011d7f89
+# %% ../nbs/07_optimizer.ipynb #6e31bba0
 @torch.no_grad()
 def _step(self, closure=None):
     "One damped Newton step from the forward and backward pass recorded since the last step."
@@ -115,6 +115,7 @@ def _step(self, closure=None):
     lifts, coords, iters, rel = solver.solve(self, blocks, C, stats)
     _check_finite('a direction', coords)
     held = C + [s for name in solver.statistics(len(self.layers)) for s in stats[name if isinstance(name, str) else name[0]] if s is not None]
+    held += [v for st in self.state.values() for f in st.values() if isinstance(f, dict) for v in f.values() if torch.is_tensor(v)]
     self.curvature_bytes = sum(x.numel() * x.element_size() for x in held)
     for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=p, alpha=group['lr'])
     for p, *_ in blocks:
@@ -134,7 +135,7 @@ def _check_finite(what, tensors):
 
 EACG.step = _step
 
-# %% ../nbs/07_optimizer.ipynb #be03e387
+# %% ../nbs/07_optimizer.ipynb #cf104870
 def _ea_weight(C, stats, t, G, damping): return ea_weight_system(C, stats['mean_h'][t], G, damping)
 def _kron_weight(C, stats, t, G, damping): return kron_weight_system(C, stats['second_h'][t], G, damping)
 
