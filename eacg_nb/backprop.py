@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['ForwardCache', 'forward_cache', 'backprop', 'weight_grads']
 
-# %% ../nbs/01_backprop.ipynb #d28f0605
+# %% ../nbs/01_backprop.ipynb #7c3d29b1
 from typing import NamedTuple
 
 import torch
 
 from .network import Layer, check_input, derivatives, fcnn_layers
 
-# %% ../nbs/01_backprop.ipynb #c23a700c
+# %% ../nbs/01_backprop.ipynb #43ceadf1
 class ForwardCache(NamedTuple):
     "A forward pass that keeps, per layer t = 0..k, h^t, h'^t and h''^t as (B, n_t) matrices (h'^0, h''^0 are None)."
     layers: list[Layer]
@@ -31,7 +31,7 @@ def forward_cache(model:torch.nn.Sequential, x:torch.Tensor) -> ForwardCache:
         h.append(a); dh.append(d1); d2h.append(d2)
     return ForwardCache(layers, h, dh, d2h)
 
-# %% ../nbs/01_backprop.ipynb #f5f57767
+# %% ../nbs/01_backprop.ipynb #89a235e3
 def backprop(cache:ForwardCache, grad_out:torch.Tensor) -> list:
     "Per-sample bias gradients G^1..G^k, each (B, n_t), from the per-sample output gradients `grad_out` = ∇_{h^k} ξ_i."
     G = [grad_out]

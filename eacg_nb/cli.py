@@ -5,9 +5,10 @@
 # %% auto #0
 __all__ = ['PAPER_HIDDEN', 'parser', 'learning_rates', 'run', 'main']
 
-# %% ../nbs/12_cli.ipynb #9b79f94a
+# %% ../nbs/12_cli.ipynb #8884945d
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,12 +17,14 @@ import torch
 from torch import nn
 
 from .baselines import make_optimizer, method_names
+from .distributed import is_distributed, rank
 from .criteria import NonConvexLoss
 from .data import DATASETS, dataloaders, load_dataset
 from .network import ACTIVATIONS, mlp
+from .hessian_errors import HessianErrorTracker, format_table
 from .training import TrainingDiverged, fit, plot_histories, save_history
 
-# %% ../nbs/12_cli.ipynb #a9ff04ae
+# %% ../nbs/12_cli.ipynb #03698c77
 PAPER_HIDDEN = [1024, 512, 256, 128, 64, 32, 16]  # the hidden widths of the paper's CIFAR-10 and ImageNet-10 networks
 
 def parser() -> argparse.ArgumentParser:
@@ -54,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--out', default=None, help='output folder (default: runs/<data>-<time>)')
     r.add_argument('--resume', action='store_true', help='continue the runs whose checkpoints are in --out')
     r.add_argument('--no-progress', action='store_true', help='no progress bars')
+    r.add_argument('--hessian-errors', type=int, default=0, metavar='S',
+                   help='also average the layer-wise errors against the true Hessian over the first S updates (Tables 2-5)')
     return p
 
 def learning_rates(items:list|None, methods:list) -> dict:
@@ -70,7 +75,7 @@ def learning_rates(items:list|None, methods:list) -> dict:
     if unknown: raise SystemExit(f'eacg_train: --lr names methods that do not run: {", ".join(sorted(unknown))}')
     return {m: rates.get(m, default) for m in methods}
 
-# %% ../nbs/12_cli.ipynb #3bbd84c2
+# %% ../nbs/12_cli.ipynb #b70586a8
 def _table_row(r): 
     cg = f'{r["cg_iters"]:7.1f}' if r['cg_iters'] is not None else '      -'
     return f' {r["epoch"]:5d}  {r["train_loss"]:10.4f}  {r["test_loss"]:9.4f}  {100 * r["test_acc"]:7.2f}  {r["seconds"]:8.1f}  {cg}'
@@ -80,38 +85,66 @@ def run(args) -> dict:
     if args.resume and args.out is None: raise SystemExit('eacg_train: --resume needs --out, the folder of the runs to continue')
     unknown = [m for m in args.methods if m not in method_names() and not m.endswith('-pch')]
     if unknown: raise SystemExit(f'eacg_train: unknown methods {unknown}; known: {", ".join(method_names())}')
+    device = _start_processes(args)
+    lead = rank() == 0  # only rank 0 prints and writes
+    say = print if lead else (lambda *a, **k: None)
     out = Path(args.out or f'runs/{args.data}-{time.strftime("%Y%m%d-%H%M%S")}')
-    out.mkdir(parents=True, exist_ok=True)
+    if is_distributed() and args.out is None:  # all ranks must agree on the folder of the checkpoints
+        names = [str(out)]; torch.distributed.broadcast_object_list(names); out = Path(names[0])
+    if lead: out.mkdir(parents=True, exist_ok=True)
     data = load_dataset(args.data, args.root, args.download)
     sizes = [data.n_in, *args.hidden, data.n_classes]
     crit = nn.CrossEntropyLoss() if args.criterion == 'ce' else NonConvexLoss(args.delta, args.eps)
     lrs = learning_rates(args.lr, args.methods)
-    print(f'{args.data}: {len(data.train)} training and {len(data.test)} test images; network {"-".join(map(str, sizes))}, '
-          f'{args.act}; criterion {args.criterion}; device {args.device}; writing to {out}')
+    procs = f' x {torch.distributed.get_world_size()} processes' if is_distributed() else ''
+    say(f'{args.data}: {len(data.train)} training and {len(data.test)} test images; network {"-".join(map(str, sizes))}, '
+        f'{args.act}; criterion {args.criterion}; device {device}{procs}; writing to {out}')
     histories = {}
     for method in args.methods:
         torch.manual_seed(args.seed)
-        model = mlp(sizes, args.act).to(args.device)
+        model = mlp(sizes, args.act).to(device)
+        if is_distributed(): model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == 'cuda' else None)
         hyper = dict(damping=args.damping, max_cg=args.max_cg, eps_cg=args.eps_cg, kfi_every=args.kfi_every)
         if method.endswith('-pch'): hyper['gamma'] = args.gamma
         try: opt = make_optimizer(method, model, crit, lr=lrs[method], **hyper)
         except ValueError as e:
-            print(f'\n{method}: skipped ({e})'); continue
-        train_dl, test_dl = dataloaders(data, args.batch_size, seed=args.seed)
-        print(f'\n{method} (lr {lrs[method]})\n epoch  train loss  test loss  test acc   seconds  CG/step')
+            say(f'\n{method}: skipped ({e})'); continue
+        sampler = torch.utils.data.DistributedSampler(data.train, seed=args.seed) if is_distributed() else None
+        train_dl, test_dl = dataloaders(data, args.batch_size, seed=args.seed, train_sampler=sampler)
+        say(f'\n{method} (lr {lrs[method]})\n epoch  train loss  test loss  test acc   seconds  CG/step')
+        tracker = HessianErrorTracker(crit, args.hessian_errors) if args.hessian_errors else None
         try:
             histories[method] = fit(model, opt, train_dl, test_dl, args.epochs, criterion=crit, checkpoint=out / f'{method}.pt',
-                                    resume=args.resume, progress=not args.no_progress, log=lambda r: print(_table_row(r), flush=True))
+                                    resume=args.resume, progress=lead and not args.no_progress, log=lambda r: say(_table_row(r), flush=True),
+                                    before_step=tracker, save=lead)
         except TrainingDiverged as e:
-            print(f'{method}: {e}'); continue
+            say(f'{method}: {e}'); continue
+        if not lead: continue
         save_history(histories[method], out / f'{method}.csv')
-    if histories:
+        if tracker is not None and tracker.records:
+            table = tracker.table()
+            (out / f'{method}-hessian-errors.json').write_text(json.dumps(table, indent=1))
+            print(format_table(table, f'errors against the true Hessian, averaged over the first {len(tracker.records)} updates of {method}'))
+    if histories and lead:
         plot_histories(histories, f'{args.data}, {"-".join(map(str, sizes))} {args.act}, {args.criterion}', out / 'curves.png')
         summary = {m: h[-1] for m, h in histories.items()}
         (out / 'summary.json').write_text(json.dumps(dict(args=vars(args), final=summary), indent=1, default=str))
         print(f'\nwrote {", ".join(f"{m}.csv" for m in histories)}, curves.png and summary.json to {out}')
     return histories
 
+def _start_processes(args) -> torch.device:
+    "Join the process group when started by torchrun (nccl on GPUs, gloo on CPUs); this process's device."
+    if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not torch.distributed.is_initialized():
+        cuda = args.device.startswith('cuda')
+        torch.distributed.init_process_group('nccl' if cuda else 'gloo')
+        if cuda:
+            local = int(os.environ.get('LOCAL_RANK', '0'))
+            torch.cuda.set_device(local)
+            return torch.device('cuda', local)
+    return torch.device(args.device)
+
 def main(argv=None):
     "The console script `eacg_train`."
-    run(parser().parse_args(argv))
+    try: run(parser().parse_args(argv))
+    finally:
+        if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()

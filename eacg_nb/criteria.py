@@ -6,7 +6,7 @@
 __all__ = ['check_targets', 'as_probabilities', 'NonConvexLoss', 'OutputDerivatives', 'Criterion', 'as_criterion',
            'autograd_output_derivatives', 'output_derivatives']
 
-# %% ../nbs/02_criteria.ipynb #fad1c2a0
+# %% ../nbs/02_criteria.ipynb #8eb53aaf
 from typing import Callable, NamedTuple
 
 import torch
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import grad, hessian, vmap
 
-# %% ../nbs/02_criteria.ipynb #14d33fd3
+# %% ../nbs/02_criteria.ipynb #1236c5af
 def check_targets(logits:torch.Tensor, target:torch.Tensor):
     "`ValueError` unless `target` holds class labels in [0, n_k) for each row of `logits`, or has the logits' shape."
     if logits.ndim != 2: raise ValueError(f'logits must have shape (batch, n_k), got {tuple(logits.shape)}')
@@ -29,7 +29,7 @@ def as_probabilities(target:torch.Tensor, n:int, dtype) -> torch.Tensor:
     "Targets as rows y_i of length n: one-hot for class labels, unchanged for float targets."
     return target if target.dtype.is_floating_point else (target[..., None] == torch.arange(n, device=target.device)).to(dtype)
 
-# %% ../nbs/02_criteria.ipynb #669f43c3
+# %% ../nbs/02_criteria.ipynb #d82009d4
 class NonConvexLoss(nn.Module):
     "The paper's non-convex criterion Eq. (14), 1 / (1 + exp(δ (yᵀ softmax(logits) − ε))), averaged over the batch."
     def __init__(self, delta:float=5., eps:float=.2):
@@ -43,7 +43,7 @@ class NonConvexLoss(nn.Module):
 
     def extra_repr(self): return f'delta={self.delta}, eps={self.eps}'
 
-# %% ../nbs/02_criteria.ipynb #30486319
+# %% ../nbs/02_criteria.ipynb #6e217f30
 class OutputDerivatives(NamedTuple):
     "Per-sample loss ξ_i (B,), gradient ∇_{h^k} ξ_i (B, n) and Hessian ∇²_{h^k} ξ_i (B, n, n)."
     loss: torch.Tensor
@@ -71,7 +71,7 @@ def _nonconvex(crit, h, target):
     d2s = _diag(q - s * p) - _outer(q, p) - _outer(p, q) + 2 * s[:, :, None] * _outer(p, p)
     return OutputDerivatives(phi[:, 0], d1 * ds, d2[:, :, None] * _outer(ds, ds) + d1[:, :, None] * d2s)
 
-# %% ../nbs/02_criteria.ipynb #4bf80081
+# %% ../nbs/02_criteria.ipynb #65226bf5
 class Criterion(nn.Module):
     "Wraps a callable `(logits, target) -> mean loss` as an `nn.Module`, so hooks can see its inputs."
     def __init__(self, fn:Callable):
@@ -98,7 +98,10 @@ def autograd_output_derivatives(criterion:Callable, logits:torch.Tensor, target:
     def one(h, y): return criterion(h[None], y[None])
     return OutputDerivatives(*(vmap(f)(logits, target) for f in (one, grad(one), hessian(one))))
 
-def output_derivatives(criterion:Callable, logits:torch.Tensor, target:torch.Tensor) -> OutputDerivatives:
+def output_derivatives(criterion:Callable, # a mean-reduced criterion(logits, target): module or function
+                       logits:torch.Tensor, # (B, n_k)
+                       target:torch.Tensor, # class labels (B,) or float targets (B, n_k)
+                      ) -> OutputDerivatives:
     "Per-sample ξ_i, ∇_{h^k} ξ_i and ∇²_{h^k} ξ_i of a mean-reduced criterion: closed form where known, else torch.func."
     check_targets(logits, target)
     crit = as_criterion(criterion)

@@ -6,7 +6,7 @@
 __all__ = ['DATASETS', 'FASHION_MNIST_DIR', 'IMAGENET_MEAN', 'IMAGENET_STD', 'FASHION_FILES', 'Data', 'load_digits_data',
            'load_fashion_mnist', 'load_cifar10', 'load_imagenet10', 'load_dataset', 'dataloaders']
 
-# %% ../nbs/10_data.ipynb #dcbfd7d7
+# %% ../nbs/10_data.ipynb #e967308e
 import gzip
 import os
 import shutil
@@ -16,7 +16,7 @@ from typing import NamedTuple
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 
-# %% ../nbs/10_data.ipynb #25b18e25
+# %% ../nbs/10_data.ipynb #14c898ad
 DATASETS = ('digits', 'fashion-mnist', 'cifar10', 'imagenet10')
 FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'  # where the Debian package puts the files
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -43,7 +43,7 @@ def _tensor_data(name, x_train, y_train, x_test, y_test) -> Data:
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     return Data(name, TensorDataset(x_train, y_train), TensorDataset(x_test, y_test), x_train.shape[1], n_classes)
 
-# %% ../nbs/10_data.ipynb #71bd81e0
+# %% ../nbs/10_data.ipynb #d5663684
 def _split(n:int, test_fraction:float, seed:int):
     "Train and test indices of a deterministic random split."
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
@@ -58,7 +58,7 @@ def load_digits_data(test_fraction:float=.2, seed:int=0) -> Data:
     tr, te = _split(len(x), test_fraction, seed)
     return _tensor_data('digits', x[tr], y[tr], x[te], y[te])
 
-# %% ../nbs/10_data.ipynb #c8ba0340
+# %% ../nbs/10_data.ipynb #4215c8b1
 FASHION_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
 
 def _cache_dir(cache) -> Path:
@@ -90,7 +90,7 @@ def load_fashion_mnist(root=None, cache=None) -> Data:
     train, test = (FashionMNIST(tv_root, train=t, download=False) for t in (True, False))
     return _tensor_data('fashion-mnist', train.data[:, None], train.targets, test.data[:, None], test.targets)
 
-# %% ../nbs/10_data.ipynb #56133531
+# %% ../nbs/10_data.ipynb #1a06e4f4
 def _cifar10_class():
     from torchvision.datasets import CIFAR10
     class PresentCIFAR10(CIFAR10):
@@ -111,7 +111,7 @@ def load_cifar10(root=None, download:bool=False) -> Data:
     as_images = lambda d: torch.from_numpy(d.data).permute(0, 3, 1, 2)
     return _tensor_data('cifar10', as_images(train), train.targets, as_images(test), test.targets)
 
-# %% ../nbs/10_data.ipynb #eca81095
+# %% ../nbs/10_data.ipynb #c21f2dac
 def load_imagenet10(root, size:int=224, test_fraction:float=.2, seed:int=0) -> Data:
     "Ten image classes from `root` (an ImageFolder, or one with train/ and val/), resized to size x size x 3 and flattened."
     from torchvision import transforms
@@ -132,7 +132,7 @@ def load_imagenet10(root, size:int=224, test_fraction:float=.2, seed:int=0) -> D
     n_classes = len((train.dataset if isinstance(train, Subset) else train).classes)
     return Data('imagenet10', train, test, 3 * size * size, n_classes)
 
-# %% ../nbs/10_data.ipynb #e3dcf0a5
+# %% ../nbs/10_data.ipynb #cc051364
 def load_dataset(name:str='digits', # one of `DATASETS`
                  root=None, # where the files are (defaults: Fashion-MNIST's Debian folder, the cache for CIFAR-10)
                  download:bool=False, # CIFAR-10 only: download when missing

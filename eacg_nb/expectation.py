@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['STATISTICS', 'mirror_upper', 'symmetric_matmul', 'Capture', 'batch_statistics', 'ea_recursion']
 
-# %% ../nbs/04_expectation.ipynb #15467dc4
+# %% ../nbs/04_expectation.ipynb #67209bea
 import torch
 from torch import nn
 
 from .criteria import as_criterion, check_targets, output_derivatives
 from .network import check_input, derivatives, fcnn_layers
 
-# %% ../nbs/04_expectation.ipynb #b7d7b743
+# %% ../nbs/04_expectation.ipynb #d7f4fb08
 def mirror_upper(M:torch.Tensor, block:int=256) -> torch.Tensor:
     "Fill the lower triangle of M from its upper one, by the row blocks that `symmetric_matmul` writes."
     for i in range(0, len(M) - block, block): M[i + block:, i:i + block] = M[i:i + block, i + block:].T
@@ -26,7 +26,7 @@ def symmetric_matmul(X:torch.Tensor, Y:torch.Tensor, block:int=256, mirror:bool=
     for i in range(0, n, block): out[i:i + block, i:] = X[:, i:i + block].T @ Y[:, i:]
     return mirror_upper(out, block) if mirror else out
 
-# %% ../nbs/04_expectation.ipynb #8ce854e0
+# %% ../nbs/04_expectation.ipynb #333316f0
 STATISTICS = ('out_hess', 'dd', 'diag', 'fisher', 'mean_h', 'second_h')
 
 class Capture:
@@ -62,7 +62,7 @@ class Capture:
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
 
-# %% ../nbs/04_expectation.ipynb #38d0869d
+# %% ../nbs/04_expectation.ipynb #99a93beb
 def _missing(cap:Capture, names) -> str|None:
     "What the recorded pass lacks for the statistics `names`, or None."
     k = len(cap.layers)
@@ -104,8 +104,13 @@ def _statistics(cap:Capture, names) -> dict:
     return {n: out[n] for n in req}
 Capture.statistics = _statistics
 
-# %% ../nbs/04_expectation.ipynb #4d638ebb
-def batch_statistics(model:nn.Sequential, criterion, x:torch.Tensor, y:torch.Tensor, names=STATISTICS) -> dict:
+# %% ../nbs/04_expectation.ipynb #012d432a
+def batch_statistics(model:nn.Sequential, # an FCNN (see `fcnn_layers`)
+                     criterion, # mean-reduced criterion(logits, target)
+                     x:torch.Tensor, # inputs (B, n_0)
+                     y:torch.Tensor, # targets
+                     names=STATISTICS, # statistics to compute: names of `STATISTICS`, or (name, layers)
+                    ) -> dict:
     "The batch means `names` of `STATISTICS` for the batch (x, y), from one forward and one backward pass."
     crit = as_criterion(criterion)
     with Capture(model, crit) as cap:
@@ -115,7 +120,7 @@ def batch_statistics(model:nn.Sequential, criterion, x:torch.Tensor, y:torch.Ten
         torch.autograd.grad(crit(logits, y), [l.linear.weight for l in cap.layers])
         return cap.statistics(names)
 
-# %% ../nbs/04_expectation.ipynb #41dc44b3
+# %% ../nbs/04_expectation.ipynb #4593b334
 def ea_recursion(weights:list, # W^1..W^k
                  top:torch.Tensor, # C_k, the output block
                  dd:list, # E[h'h'^T] of layers 1..k-1

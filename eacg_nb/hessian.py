@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['bias_hessians', 'exact_bias_hessian', 'vec', 'unvec', 'exact_weight_hessian']
 
-# %% ../nbs/03_hessian.ipynb #4ef90dc5
+# %% ../nbs/03_hessian.ipynb #e07577da
 import torch
 
 from .backprop import ForwardCache, backprop, forward_cache
 from .criteria import output_derivatives
 
-# %% ../nbs/03_hessian.ipynb #36e2e83e
+# %% ../nbs/03_hessian.ipynb #86f09db5
 def bias_hessians(cache:ForwardCache, grad_out:torch.Tensor, hess_out:torch.Tensor) -> list:
     "Per-sample ∇²_{b^t} ξ_i, each (B, n_t, n_t), first layer first, by Eq. (4a)-(4b)."
     G, H = backprop(cache, grad_out), [hess_out]
@@ -41,7 +41,7 @@ def exact_bias_hessian(model:torch.nn.Sequential, # an FCNN (see `fcnn_layers`)
         sums = blocks if sums is None else [s + b for s, b in zip(sums, blocks)]
     return [s / len(x) for s in sums]
 
-# %% ../nbs/03_hessian.ipynb #73ae1139
+# %% ../nbs/03_hessian.ipynb #2a9ac92d
 def vec(W:torch.Tensor) -> torch.Tensor:
     "Vec(W): the columns of W stacked (column-major flattening), as in the paper."
     return W.mT.reshape(*W.shape[:-2], -1)

@@ -6,13 +6,13 @@
 __all__ = ['ACTIVATIONS', 'Activation', 'register_activation', 'is_elementwise', 'autograd_derivatives', 'derivatives', 'mlp',
            'Layer', 'fcnn_layers', 'check_input']
 
-# %% ../nbs/00_network.ipynb #c95fc81a
+# %% ../nbs/00_network.ipynb #6fd5a078
 from typing import Callable, NamedTuple
 
 import torch
 from torch import nn
 
-# %% ../nbs/00_network.ipynb #1efb0f9c
+# %% ../nbs/00_network.ipynb #a21af465
 def _sigmoid(m, z, h): d = torch.addcmul(h, h, h, value=-1); return d, torch.addcmul(d, h, d, value=-2)  # h - h², d - 2hd
 def _tanh(m, z, h): d = 1 - h * h; return d, -2 * h * d
 def _relu(m, z, h): return (z > 0).to(z.dtype), torch.zeros_like(z)
@@ -29,7 +29,7 @@ def _gelu(m, z, h):
     phi = torch.exp(-z * z / 2) / (2 * torch.pi) ** .5
     return 0.5 * (1 + torch.erf(z / 2 ** .5)) + z * phi, phi * (2 - z * z)
 
-# %% ../nbs/00_network.ipynb #9b4518f0
+# %% ../nbs/00_network.ipynb #73334095
 class Activation(NamedTuple):
     "An activation of the table: its module class and its closed-form `(σ', σ'')` given `(module, z, h)`."
     module: type
@@ -45,7 +45,7 @@ ACTIVATIONS = {
     'gelu':     Activation(nn.GELU, _gelu, lambda m: m.approximate == 'none'),
 }
 
-# %% ../nbs/00_network.ipynb #970d1a15
+# %% ../nbs/00_network.ipynb #36fb936b
 _ELEMENTWISE = {a.module for a in ACTIVATIONS.values()} | {
     nn.Identity, nn.LeakyReLU, nn.SiLU, nn.Mish, nn.Hardtanh, nn.ReLU6, nn.CELU, nn.SELU,
     nn.Softsign, nn.Tanhshrink, nn.LogSigmoid, nn.Hardsigmoid, nn.Hardswish}
@@ -59,7 +59,7 @@ def is_elementwise(m:nn.Module) -> bool:
     "Whether `m` is a module known to apply one scalar function to every entry."
     return type(m) in _ELEMENTWISE
 
-# %% ../nbs/00_network.ipynb #0673d584
+# %% ../nbs/00_network.ipynb #838020a3
 def autograd_derivatives(act:nn.Module, z:torch.Tensor):
     "`(σ(z), σ'(z), σ''(z))` of an elementwise module by two backward passes of a sum."
     with torch.enable_grad():
@@ -81,7 +81,7 @@ def derivatives(act:nn.Module|None, # the activation σ; None is the identity (t
         h = act(z) if h is None else h
         return h, *entry.derivs(act, z, h)
 
-# %% ../nbs/00_network.ipynb #c24c4559
+# %% ../nbs/00_network.ipynb #a7d82c90
 def mlp(sizes, # widths n_0, n_1, ..., n_k (at least two)
         act:str='sigmoid', # activation after every layer but the last, a key of `ACTIVATIONS`
        ) -> nn.Sequential:
@@ -98,13 +98,14 @@ def mlp(sizes, # widths n_0, n_1, ..., n_k (at least two)
         if t < len(sizes) - 1: mods.append(ACTIVATIONS[act].module())
     return nn.Sequential(*mods)
 
-# %% ../nbs/00_network.ipynb #b232fd8c
+# %% ../nbs/00_network.ipynb #4f27af2e
 class Layer(NamedTuple):
     "Layer t of an FCNN: the map z^t = W^t h^{t-1} + b^t and the activation σ that follows it (None: identity)."
     linear: nn.Linear
     act: nn.Module | None
 
-def fcnn_layers(model:nn.Module) -> list[Layer]:
+def fcnn_layers(model:nn.Module, # an nn.Sequential of nn.Linear and elementwise activations
+               ) -> list[Layer]:
     "The layers of `model`, first layer first; `ValueError` if it is not a Sequential of `nn.Linear` and elementwise activations."
     if not isinstance(model, nn.Sequential):
         raise ValueError(f'expected an nn.Sequential of nn.Linear and elementwise activations, got {type(model).__name__}')

@@ -5,20 +5,21 @@
 # %% auto #0
 __all__ = ['OPTIMIZER_CURVATURES', 'SOLVERS', 'Solver', 'register_solver', 'NonFiniteError', 'EACG']
 
-# %% ../nbs/07_optimizer.ipynb #7a74f107
+# %% ../nbs/07_optimizer.ipynb #daf3be10
 from typing import Callable, NamedTuple
 
 import torch
 from torch import nn
 
 from .criteria import Criterion, as_criterion
+from .distributed import is_distributed, setup, synchronise, unwrap  # the chapter on torch.distributed
 from .expectation import Capture
 from .network import fcnn_layers
 from .pch import check_gn, curvature_blocks, curvature_statistics, resolve_gamma
 from .solvers import (bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
                              solve_exact)
 
-# %% ../nbs/07_optimizer.ipynb #aaceef91
+# %% ../nbs/07_optimizer.ipynb #102d6140
 OPTIMIZER_CURVATURES = ('pch1', 'pch2', 'pch', 'gn', 'fisher')
 
 class Solver(NamedTuple):
@@ -42,11 +43,11 @@ def _check_group(lr, damping, max_cg, eps_cg):
     if isinstance(max_cg, bool) or not isinstance(max_cg, int) or max_cg < 1: raise ValueError(f'max_cg must be an integer >= 1, got {max_cg!r}')
     if not eps_cg >= 0: raise ValueError(f'eps_cg must be >= 0, got {eps_cg}')
 
-# %% ../nbs/07_optimizer.ipynb #886ea8c9
+# %% ../nbs/07_optimizer.ipynb #3129fc49
 class EACG(torch.optim.Optimizer):
     "The damped Newton method of the paper with PCH (or Gauss-Newton, Fisher) curvature and EA-CG, for an FCNN."
     def __init__(self,
-                 model:nn.Sequential, # the FCNN to train: nn.Linear layers and elementwise activations
+                 model:nn.Sequential, # the FCNN to train: nn.Linear layers and elementwise activations (or DDP around it)
                  criterion, # the mean-reduced loss the training loop calls as criterion(model(x), y)
                  lr:float=0.1, # step size η
                  damping:float=0.02, # α in (0, 1) of Eq. (9)
@@ -68,7 +69,7 @@ class EACG(torch.optim.Optimizer):
         self.gamma, self.curvature, self.solver = resolve_gamma(curvature, gamma), curvature, solver
         self.criterion = as_criterion(criterion)
         if curvature == 'gn': check_gn(self.criterion)
-        self.layers = fcnn_layers(model)
+        self.layers = fcnn_layers(unwrap(model))
         super().__init__(model.parameters() if params is None else params,
                          dict(lr=lr, damping=damping, max_cg=max_cg, eps_cg=eps_cg))
         self._where = {}
@@ -76,8 +77,9 @@ class EACG(torch.optim.Optimizer):
             self._where[l.linear.weight] = (t, 'weight')
             if l.linear.bias is not None: self._where[l.linear.bias] = (t, 'bias')
         for group in self.param_groups: self._check_owned(group)
-        self.capture = Capture(model, self.criterion)
-        self.diagnostics, self.curvature_bytes = [], 0
+        self.capture = Capture(unwrap(model), self.criterion)
+        self.diagnostics, self.curvature_bytes, self.communicated_bytes, self.ddp = [], 0, 0, False
+        if is_distributed(): setup(self, model)
 
     def _check_owned(self, group):
         for p in group['params']:
@@ -93,7 +95,7 @@ class EACG(torch.optim.Optimizer):
         "Remove the hooks from the model and criterion."
         self.capture.remove()
 
-# %% ../nbs/07_optimizer.ipynb #6e31bba0
+# %% ../nbs/07_optimizer.ipynb #8bf91949
 @torch.no_grad()
 def _step(self, closure=None):
     "One damped Newton step from the forward and backward pass recorded since the last step."
@@ -107,8 +109,9 @@ def _step(self, closure=None):
                 if isinstance(self.criterion, Criterion) else '')
         raise RuntimeError(f'EACG.step() needs loss = criterion(model(x), y); loss.backward() before it: {why}{hint}')
     blocks = [(p, g, *self._where[p]) for g in self.param_groups for p in g['params'] if p.grad is not None]
-    if cap.loss is not None: _check_finite('the loss', [cap.loss])
     stats = cap.statistics(names)
+    if is_distributed(): self.communicated_bytes = synchronise(self, stats, blocks, cap.loss)  # before any check, so all ranks agree
+    if cap.loss is not None: _check_finite('the loss', [cap.loss])
     if 'out_hess' in stats: _check_finite('the output Hessian', stats['out_hess'])  # before its eigendecomposition
     C = curvature_blocks(stats, [l.linear.weight for l in self.layers], self.curvature, self.gamma, self.criterion)
     _check_finite('the curvature', C)
@@ -135,7 +138,7 @@ def _check_finite(what, tensors):
 
 EACG.step = _step
 
-# %% ../nbs/07_optimizer.ipynb #cf104870
+# %% ../nbs/07_optimizer.ipynb #30818d7f
 def _ea_weight(C, stats, t, G, damping): return ea_weight_system(C, stats['mean_h'][t], G, damping)
 def _kron_weight(C, stats, t, G, damping): return kron_weight_system(C, stats['second_h'][t], G, damping)
 

@@ -6,7 +6,7 @@
 __all__ = ['CURVATURES', 'pos_eig', 'clip_negative', 'resolve_gamma', 'known_convexity', 'check_gn', 'curvature_statistics',
            'curvature_blocks', 'bias_curvature']
 
-# %% ../nbs/05_pch.ipynb #3e0a01d9
+# %% ../nbs/05_pch.ipynb #fb6a7a82
 import torch
 from torch import nn
 
@@ -14,8 +14,10 @@ from .criteria import NonConvexLoss, as_criterion
 from .expectation import batch_statistics, ea_recursion
 from .network import fcnn_layers
 
-# %% ../nbs/05_pch.ipynb #04f1d312
-def pos_eig(A:torch.Tensor, gamma:float=0.) -> torch.Tensor:
+# %% ../nbs/05_pch.ipynb #978b8df1
+def pos_eig(A:torch.Tensor, # a symmetric matrix (or a batch of them)
+            gamma:float=0., # γ <= 0: negative eigenvalues λ become γλ
+           ) -> torch.Tensor:
     "Pos-Eig of the symmetric `A`: its negative eigenvalues λ replaced by γλ (γ ≤ 0), by a symmetric eigendecomposition."
     lam, Q = torch.linalg.eigh(A)
     return (Q * torch.where(lam < 0, gamma * lam, lam)) @ Q.mT
@@ -24,7 +26,7 @@ def clip_negative(v:torch.Tensor, gamma:float=0.) -> torch.Tensor:
     "Pos-Eig of diag(v): negative entries e replaced by γe."
     return torch.where(v < 0, gamma * v, v)
 
-# %% ../nbs/05_pch.ipynb #fcad02bb
+# %% ../nbs/05_pch.ipynb #9b68eff7
 CURVATURES = ('hessian', 'pch1', 'pch2', 'pch', 'gn', 'fisher')
 _GAMMA = {'pch1': -1., 'pch2': 0.}
 
@@ -58,7 +60,7 @@ def curvature_statistics(curvature:str) -> tuple:
     "The batch statistics (see `STATISTICS`) that the bias blocks of `curvature` are computed from."
     return {'fisher': ('fisher',), 'gn': ('out_hess', 'dd')}.get(curvature, ('out_hess', 'dd', 'diag'))
 
-# %% ../nbs/05_pch.ipynb #20389d00
+# %% ../nbs/05_pch.ipynb #3a2040a3
 def curvature_blocks(stats:dict, # batch statistics, at least `curvature_statistics(curvature)`
                      weights:list, # W^1..W^k
                      curvature:str='pch1', # one of `CURVATURES`

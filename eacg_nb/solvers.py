@@ -6,12 +6,12 @@
 __all__ = ['ea_weight_operator', 'kron_weight_operator', 'matrix_operator', 'block_cg', 'BlockSystem', 'damped', 'bias_system',
            'kron_weight_system', 'ea_weight_system', 'solve_exact', 'relative_residual']
 
-# %% ../nbs/06_eacg.ipynb #b5ce7c56
+# %% ../nbs/06_eacg.ipynb #4ab9b682
 from typing import Callable, NamedTuple
 
 import torch
 
-# %% ../nbs/06_eacg.ipynb #f1ab9d28
+# %% ../nbs/06_eacg.ipynb #e2a270d7
 def ea_weight_operator(C:torch.Tensor, u:torch.Tensor, damping:float):
     "P ↦ (1-α) C P u uᵀ + α P: the EA-CG product of Eq. (11b) in matrix form, written into `out`."
     def op(P, out): torch.addr(P, C @ (P @ u), u, beta=damping, alpha=1 - damping, out=out)
@@ -27,7 +27,7 @@ def matrix_operator(M:torch.Tensor):
     def op(v, out): torch.mv(M, v, out=out)
     return op
 
-# %% ../nbs/06_eacg.ipynb #20c7e9a5
+# %% ../nbs/06_eacg.ipynb #635fe391
 def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of the block's shape)
              rhs:list, # per block, the right-hand side b_j
              max_iter, # most iterations: an int, or one per block
@@ -67,7 +67,7 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     rel = torch.where(rr0 > 0, (rr / rr0).sqrt(), torch.zeros_like(rr))
     return views(x), iters, rel
 
-# %% ../nbs/06_eacg.ipynb #bc116239
+# %% ../nbs/06_eacg.ipynb #5f9499bd
 class BlockSystem(NamedTuple):
     "One block of Eq. (10) in the coordinates its CG runs in."
     op: Callable # op(v, out) writes M v into out
@@ -115,7 +115,7 @@ def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:flo
         return M
     return BlockSystem(op, torch.cat([-norm_perp[None], -Gu]), lift, matrix)
 
-# %% ../nbs/06_eacg.ipynb #237b227e
+# %% ../nbs/06_eacg.ipynb #8637519d
 def solve_exact(system:BlockSystem) -> torch.Tensor:
     "The exact solution of a block whose matrix can be stored, in its coordinates."
     return torch.linalg.solve(system.matrix(), system.rhs)

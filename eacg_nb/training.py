@@ -6,7 +6,7 @@
 __all__ = ['evaluate', 'TrainingDiverged', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'fit',
            'save_history', 'load_history', 'plot_histories']
 
-# %% ../nbs/11_training.ipynb #a562e8bf
+# %% ../nbs/11_training.ipynb #3ee5cfe6
 import csv
 import json
 import math
@@ -20,9 +20,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from .distributed import is_distributed
 from .optim import EACG, NonFiniteError
 
-# %% ../nbs/11_training.ipynb #1dc7462d
+# %% ../nbs/11_training.ipynb #b96110d0
 @torch.no_grad()
 def evaluate(model:nn.Module, criterion, loader) -> tuple:
     "Mean loss and accuracy of `model` over `loader`."
@@ -39,7 +40,7 @@ def evaluate(model:nn.Module, criterion, loader) -> tuple:
     model.train(model_was_training)
     return total / n, correct / n
 
-# %% ../nbs/11_training.ipynb #f1993421
+# %% ../nbs/11_training.ipynb #2e73eedf
 class TrainingDiverged(RuntimeError):
     "The loss (or an optimizer step) became NaN or Inf; the last good checkpoint is kept."
 
@@ -78,7 +79,7 @@ def load_checkpoint(path, model, opt, loader=None, scheduler=None) -> list:
     set_rng_state(ckpt['rng'], loader)
     return ckpt['history']
 
-# %% ../nbs/11_training.ipynb #e1d36e10
+# %% ../nbs/11_training.ipynb #39e0c430
 def fit(model:nn.Module, # the network
         opt:torch.optim.Optimizer, # any optimizer; EACG or SGD
         train_dl, # training DataLoader
@@ -90,6 +91,8 @@ def fit(model:nn.Module, # the network
         resume:bool=False, # continue from `checkpoint` if it exists
         progress:bool=True, # show a progress bar per epoch
         log=None, # called with each epoch's record (e.g. print)
+        before_step=None, # called as before_step(model, x, y) before each step (e.g. a `HessianErrorTracker`)
+        save:bool=True, # write the checkpoint (under torch.distributed: on rank 0 only)
        ) -> list:
     "Train for `epochs`; the history: one dict per epoch (train_loss, test_loss, test_acc, seconds, cg_iters, lr)."
     criterion = criterion if criterion is not None else getattr(opt, 'criterion', None)
@@ -99,13 +102,15 @@ def fit(model:nn.Module, # the network
     elapsed = history[-1]['seconds'] if history else 0.
     for epoch in range(len(history) + 1, epochs + 1):
         model.train()
+        if hasattr(getattr(train_dl, 'sampler', None), 'set_epoch'): train_dl.sampler.set_epoch(epoch)  # DistributedSampler
         total, n, cg, steps, start = 0., 0, 0, 0, time.perf_counter()
         bar = tqdm(train_dl, desc=f'epoch {epoch}/{epochs}', leave=False, disable=not progress, file=sys.stderr)
         for x, y in bar:
             x, y = x.to(device), y.to(device)
+            if before_step is not None: before_step(model, x, y)
             opt.zero_grad()
             loss = criterion(model(x), y)
-            if not torch.isfinite(loss): raise _diverged(epoch, checkpoint, 'the loss is NaN or Inf')
+            if not _all_finite(loss): raise _diverged(epoch, checkpoint, 'the loss is NaN or Inf')
             loss.backward()
             try: opt.step()
             except NonFiniteError as e: raise _diverged(epoch, checkpoint, str(e)) from None
@@ -119,14 +124,20 @@ def fit(model:nn.Module, # the network
                       cg_iters=cg / steps if isinstance(opt, EACG) else None, lr=opt.param_groups[0]['lr'])
         history.append(record)
         if log: log(record)
-        if checkpoint: save_checkpoint(checkpoint, model, opt, history, train_dl, scheduler)
+        if checkpoint and save: save_checkpoint(checkpoint, model, opt, history, train_dl, scheduler)
     return history
+
+def _all_finite(loss) -> bool:
+    "Whether the loss is finite on every rank (so that all ranks stop together)."
+    ok = torch.isfinite(loss.detach()).float()
+    if is_distributed(): torch.distributed.all_reduce(ok, op=torch.distributed.ReduceOp.MIN)
+    return bool(ok)
 
 def _diverged(epoch, checkpoint, why) -> TrainingDiverged:
     kept = f'the last good checkpoint (after epoch {epoch - 1}) is kept at {checkpoint}' if checkpoint and epoch > 1 else 'no checkpoint was written'
     return TrainingDiverged(f'training stopped in epoch {epoch}: {why}; {kept}')
 
-# %% ../nbs/11_training.ipynb #6538018a
+# %% ../nbs/11_training.ipynb #5c4c33aa
 def save_history(history:list, path):
     "Write a history as CSV or JSON, chosen by the suffix of `path`."
     path = Path(path)

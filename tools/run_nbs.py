@@ -29,7 +29,7 @@ def run(path, flags=()):
         for i, cell in enumerate(nb.cells):
             if cell.cell_type != 'code': continue
             directives = extract_directives(AttrDict(cell, source=cell.source), remove=False)
-            if skip & set(directives): continue
+            if skip & set(directives) or directives.get('eval:', [''])[0].lower() == 'false': continue
             cell.outputs = []
             shell.cell(cell)
             if shell.exc: raise RuntimeError(f'{path.name}, cell {i}: {shell.exc!r}')
@@ -44,6 +44,9 @@ if __name__ == '__main__':
     p.add_argument('--flags', nargs='*', default=[])
     a = p.parse_args()
     paths = a.paths or sorted(str(q) for q in get_config().path('nbs_path').glob('*.ipynb'))
+    import torch
     for q in paths:
         print('running', q, flush=True)
+        dtype = torch.get_default_dtype()
         run(q, a.flags)
+        torch.set_default_dtype(dtype)  # each notebook starts as it would alone

@@ -1,0 +1,109 @@
+"""Data-parallel EA-CG: R gloo processes with unequal shards take the same step as one process on the whole batch."""
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch import nn
+
+from eacg_nb.baselines import make_optimizer
+from eacg_nb.criteria import NonConvexLoss
+from eacg_nb.network import mlp
+from eacg_nb.optim import NonFiniteError
+
+SIZES = [6, 7, 5, 3]
+CONFIGS = [  # (wrapper, method, criterion)
+    ('plain', 'eacg-pch1', 'ce'), ('ddp', 'eacg-pch1', 'ce'), ('plain', 'cg-pch2', 'nonconvex'),
+    ('ddp', 'direct-gn', 'ce'), ('plain', 'kfi-fisher', 'ce'), ('ddp', 'kfi_sm-pch1', 'nonconvex'), ('ddp', 'eacg-fisher', 'nonconvex'),
+]
+
+
+def criterion(name): return nn.CrossEntropyLoss() if name == 'ce' else NonConvexLoss()
+
+
+def problem(seed=0):
+    "The same model and whole batch in every process."
+    torch.manual_seed(seed)
+    model = mlp(SIZES).double()
+    for p in model.parameters(): nn.init.normal_(p, std=.8)
+    x, y = torch.randn(12, SIZES[0], dtype=torch.float64), torch.randint(0, SIZES[-1], (12,))
+    return model, x, y
+
+
+def one_step(model, net, method, crit, x, y):
+    opt = make_optimizer(method, net, crit, lr=.3, damping=.05, max_cg=200, eps_cg=1e-13)
+    opt.zero_grad()
+    crit(net(x), y).backward()
+    opt.step()
+    if hasattr(opt, 'close'): opt.close()
+    return opt
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def worker(rank, world, port, shards, task, out):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+    try:
+        lo, hi = sum(shards[:rank]), sum(shards[:rank + 1])
+        results = {}
+        if task == 'steps':
+            for wrapper, method, crit_name in CONFIGS:
+                model, x, y = problem()
+                net = nn.parallel.DistributedDataParallel(model) if wrapper == 'ddp' else model
+                opt = one_step(model, net, method, criterion(crit_name), x[lo:hi], y[lo:hi])
+                results[(wrapper, method, crit_name)] = ([p.detach() for p in model.parameters()], opt.communicated_bytes)
+        elif task == 'nan':
+            model, x, y = problem()
+            if rank == 1: x = x * float('nan')
+            try: one_step(model, nn.parallel.DistributedDataParallel(model), 'eacg-pch1', nn.CrossEntropyLoss(), x[lo:hi], y[lo:hi])
+            except NonFiniteError as e: results['raised'] = str(e)
+        elif task == 'shapes':
+            model = mlp([6, 7, 5, 3] if rank == 0 else [6, 8, 5, 3])
+            try: make_optimizer('eacg-pch1', model, nn.CrossEntropyLoss())
+            except ValueError as e: results['raised'] = str(e)
+        torch.save(results, Path(out) / f'rank{rank}.pt')
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+    os._exit(0)  # skip the interpreter's teardown of gloo's threads, which can abort a process after a caught error
+
+
+def run(world, shards, task):
+    with tempfile.TemporaryDirectory() as tmp:
+        mp.start_processes(worker, args=(world, free_port(), shards, task, tmp), nprocs=world, join=True, start_method='spawn')
+        return [torch.load(Path(tmp) / f'rank{r}.pt', weights_only=False) for r in range(world)]
+
+
+@pytest.mark.parametrize('shards', [[7, 5], [5, 4, 3]], ids=['2 ranks', '3 ranks'])
+def test_step_equals_single_process(shards):
+    results = run(len(shards), shards, 'steps')
+    for config in CONFIGS:
+        _, method, crit_name = config
+        model, x, y = problem()
+        one_step(model, model, method, criterion(crit_name), x, y)
+        want = [p.detach() for p in model.parameters()]
+        for r, res in enumerate(results):
+            got, sent = res[config]
+            for a, b in zip(got, want): torch.testing.assert_close(a, b, atol=1e-10, rtol=0, msg=f'{config}, rank {r}')
+            assert sent > 0
+        for other in results[1:]:  # every rank holds identical parameters
+            assert all(torch.equal(a, b) for a, b in zip(results[0][config][0], other[config][0]))
+
+
+def test_nan_on_one_rank_raises_everywhere():
+    results = run(2, [6, 6], 'nan')
+    assert all('NaN or Inf' in r.get('raised', '') for r in results)
+
+
+def test_model_mismatch_is_refused():
+    results = run(2, [6, 6], 'shapes')
+    assert all('differs across ranks' in r.get('raised', '') for r in results)
