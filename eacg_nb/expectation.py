@@ -5,28 +5,35 @@
 # %% auto #0
 __all__ = ['STATISTICS', 'mirror_upper', 'symmetric_matmul', 'Capture', 'batch_statistics', 'ea_recursion']
 
-# %% ../nbs/04_expectation.ipynb #67209bea
+# %% ../nbs/04_expectation.ipynb #04a661d2
 import torch
 from torch import nn
 
 from .criteria import as_criterion, check_targets, output_derivatives
 from .network import check_input, derivatives, fcnn_layers
 
-# %% ../nbs/04_expectation.ipynb #d7f4fb08
+# %% ../nbs/04_expectation.ipynb #060b8d4f
 def mirror_upper(M:torch.Tensor, block:int=256) -> torch.Tensor:
     "Fill the lower triangle of M from its upper one, by the row blocks that `symmetric_matmul` writes."
     for i in range(0, len(M) - block, block): M[i + block:, i:i + block] = M[i:i + block, i + block:].T
     return M
 
-def symmetric_matmul(X:torch.Tensor, Y:torch.Tensor, block:int=256, mirror:bool=True) -> torch.Tensor:
-    "X^T Y for a product known to be symmetric: the row blocks of its upper triangle (mirrored into the lower one if `mirror`)."
+def symmetric_matmul(X:torch.Tensor, # (m, n)
+                     Y:torch.Tensor, # (m, n), with X^T Y symmetric
+                     factor=1., # a number, or a symmetric (n, n) matrix multiplied entrywise into the product
+                     block:int=256, # rows per block of the upper triangle
+                     mirror:bool=True, # fill the lower triangle too
+                    ) -> torch.Tensor:
+    "(X^T Y) ⊙ factor for a product known to be symmetric, computed by the row blocks of its upper triangle."
     n = X.shape[1]
-    if n < 2 * block: return X.T @ Y
+    if n < 2 * block: return (X.T @ Y).mul_(factor)
     out = torch.empty(n, n, dtype=X.dtype, device=X.device)
-    for i in range(0, n, block): out[i:i + block, i:] = X[:, i:i + block].T @ Y[:, i:]
+    for i in range(0, n, block):  # each block's factor is applied as it is written into place
+        f = factor[i:i + block, i:] if torch.is_tensor(factor) else factor
+        torch.mul(X[:, i:i + block].T @ Y[:, i:], f, out=out[i:i + block, i:])
     return mirror_upper(out, block) if mirror else out
 
-# %% ../nbs/04_expectation.ipynb #333316f0
+# %% ../nbs/04_expectation.ipynb #cdd83680
 STATISTICS = ('out_hess', 'dd', 'diag', 'fisher', 'mean_h', 'second_h')
 
 class Capture:
@@ -62,7 +69,7 @@ class Capture:
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
 
-# %% ../nbs/04_expectation.ipynb #99a93beb
+# %% ../nbs/04_expectation.ipynb #863cf852
 def _missing(cap:Capture, names) -> str|None:
     "What the recorded pass lacks for the statistics `names`, or None."
     k = len(cap.layers)
@@ -96,15 +103,15 @@ def _statistics(cap:Capture, names) -> dict:
     if {'dd', 'diag'} & set(req):
         # h^t is the input of layer t+1, so the closed forms need not evaluate σ again
         hidden = [derivatives(cap.layers[t].act, cap.z[t], cap.h_in[t + 1]) for t in range(k - 1)]
-        out['dd'] = [symmetric_matmul(d1, d1).div_(B) for _, d1, _ in hidden]
+        out['dd'] = [symmetric_matmul(d1, d1, 1 / B) for _, d1, _ in hidden]
         out['diag'] = [(d2 * cap.grad_in[t + 1]).sum(0) for t, (_, _, d2) in enumerate(hidden)]
-    if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g).mul_(B), cap.grad_z)
+    if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g, B), cap.grad_z)
     if 'mean_h' in req: out['mean_h'] = per_layer('mean_h', lambda h: h.mean(0), cap.h_in)
-    if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h).div_(B), cap.h_in)
+    if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h, 1 / B), cap.h_in)
     return {n: out[n] for n in req}
 Capture.statistics = _statistics
 
-# %% ../nbs/04_expectation.ipynb #012d432a
+# %% ../nbs/04_expectation.ipynb #65aad0f3
 def batch_statistics(model:nn.Sequential, # an FCNN (see `fcnn_layers`)
                      criterion, # mean-reduced criterion(logits, target)
                      x:torch.Tensor, # inputs (B, n_0)
@@ -120,7 +127,7 @@ def batch_statistics(model:nn.Sequential, # an FCNN (see `fcnn_layers`)
         torch.autograd.grad(crit(logits, y), [l.linear.weight for l in cap.layers])
         return cap.statistics(names)
 
-# %% ../nbs/04_expectation.ipynb #4593b334
+# %% ../nbs/04_expectation.ipynb #aabad4bc
 def ea_recursion(weights:list, # W^1..W^k
                  top:torch.Tensor, # C_k, the output block
                  dd:list, # E[h'h'^T] of layers 1..k-1
@@ -130,7 +137,7 @@ def ea_recursion(weights:list, # W^1..W^k
     C = [top]
     for t in range(len(weights) - 1, 0, -1):
         W = weights[t]
-        block = symmetric_matmul(W, C[0] @ W, mirror=False).mul_(dd[t - 1])  # mirrored once, below
+        block = symmetric_matmul(W, C[0] @ W, dd[t - 1], mirror=False)  # mirrored once, below
         if diag is not None: block.diagonal().add_(diag[t - 1])
         C.insert(0, mirror_upper(block))
     return C
