@@ -6,15 +6,16 @@
 __all__ = ['GRID_SOLVERS', 'GRID_CURVATURES', 'PAPER_METHODS', 'kfi_factors', 'kfi_direction', 'kfi_bias_direction',
            'method_names', 'make_optimizer']
 
-# %% ../nbs/08_baselines.ipynb #68bca1b4
+# %% ../nbs/08_baselines.ipynb #38ccb424
 import math
 
 import torch
 
 from .optim import EACG, OPTIMIZER_CURVATURES, register_solver
 from .pch import known_convexity
+from .solvers import identity_lift
 
-# %% ../nbs/08_baselines.ipynb #111a7028
+# %% ../nbs/08_baselines.ipynb #f49224d9
 def _spd_inverse(M:torch.Tensor) -> torch.Tensor:
     "The inverse of a symmetric positive definite matrix, by Cholesky."
     return torch.cholesky_inverse(torch.linalg.cholesky(M))
@@ -44,7 +45,7 @@ def kfi_factors(A:torch.Tensor|None, # E[h hᵀ] (n_{t-1} × n_{t-1}); None: use
     else: f['u'], f['lam'] = u, pi * root
     return f
 
-# %% ../nbs/08_baselines.ipynb #047e17d6
+# %% ../nbs/08_baselines.ipynb #c93f9381
 def kfi_direction(f:dict, G:torch.Tensor) -> torch.Tensor:
     "-G_inv G H_inv for a weight (H_inv by Sherman-Morrison when `f` holds the rank-one data)."
     GH = G @ f['H_inv'] if 'H_inv' in f else (G - torch.outer(G @ f['u'], f['u']) / (f['lam'] + f['u'] @ f['u'])) / f['lam']
@@ -54,10 +55,7 @@ def kfi_bias_direction(f:dict, g:torch.Tensor) -> torch.Tensor:
     "The bias direction: Eq. (12) with the constant input's factor A = [1]."
     return -f['scale_b'] * (f['G_inv_b'] @ g)
 
-# %% ../nbs/08_baselines.ipynb #295bee64
-def _identity_lift(x, into=None, alpha=1.):
-    return x if into is None else into.add_(x, alpha=alpha)
-
+# %% ../nbs/08_baselines.ipynb #37dbeb71
 def _kfi_solver(sherman_morrison_first:bool):
     def solve(opt, blocks, C, stats):
         layer_factors = {}
@@ -75,13 +73,13 @@ def _kfi_solver(sherman_morrison_first:bool):
         directions = [kfi_bias_direction(layer_factors[t], p.grad) if kind == 'bias' else kfi_direction(layer_factors[t], p.grad)
                       for p, g, t, kind in blocks]
         nan = torch.full((len(blocks),), float('nan'))
-        return [_identity_lift] * len(blocks), directions, torch.zeros(len(blocks), dtype=torch.long), nan
+        return [identity_lift] * len(blocks), directions, torch.zeros(len(blocks), dtype=torch.long), nan
     return solve
 
 register_solver('kfi', lambda k: ('second_h',), _kfi_solver(False))
 register_solver('kfi_sm', lambda k: (('mean_h', [0]), ('second_h', range(1, k))), _kfi_solver(True))
 
-# %% ../nbs/08_baselines.ipynb #1fb813ef
+# %% ../nbs/08_baselines.ipynb #77a7dbce
 GRID_SOLVERS = ('eacg', 'cg', 'direct', 'kfi', 'kfi_sm')
 GRID_CURVATURES = ('pch1', 'pch2', 'gn', 'fisher')
 PAPER_METHODS = ('sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi-pch1', 'kfi-pch2', 'kfi-gn', 'kfi-fisher')

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['space_formula', 'optimizer_seconds', 'loglog_slope', 'one_step_report']
 
-# %% ../nbs/09_complexity.ipynb #142c8638
+# %% ../nbs/09_complexity.ipynb #d1a61b68
 import json
 import math
 import statistics
@@ -17,9 +17,9 @@ import torch
 from torch import nn
 
 from .baselines import make_optimizer
-from .network import mlp
+from .network import PAPER_HIDDEN, mlp
 
-# %% ../nbs/09_complexity.ipynb #4ec873a5
+# %% ../nbs/09_complexity.ipynb #04603b94
 def space_formula(sizes:list, # widths n_0..n_k
                   method:str, # a name of the grid, e.g. 'eacg-pch1'
                  ) -> int:
@@ -33,7 +33,7 @@ def space_formula(sizes:list, # widths n_0..n_k
     if solver == 'kfi_sm': return sum(3 * o * o + 1 for i, o in pairs) + 2 * sizes[0] + 1 + sum(2 * i * i for i, o in pairs[1:])
     raise ValueError(f'unknown method {method!r}')
 
-# %% ../nbs/09_complexity.ipynb #8427a4c0
+# %% ../nbs/09_complexity.ipynb #c6734cb0
 def optimizer_seconds(method:str, sizes:list, batch:int, steps:int=3, device='cpu', seed:int=0) -> float:
     "Median seconds of `opt.step()` alone for `method` on an FCNN of `sizes`, after one warm-up step."
     torch.manual_seed(seed)
@@ -57,7 +57,7 @@ def loglog_slope(xs, ys) -> float:
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
 
-# %% ../nbs/09_complexity.ipynb #d46a45ba
+# %% ../nbs/09_complexity.ipynb #045122a2
 def _one_step(method, sizes, batch, seed=0):
     "One warm-up and one timed training step; seconds of the timed one, and the peak resident memory in bytes."
     import resource

@@ -6,12 +6,12 @@
 __all__ = ['is_distributed', 'rank', 'unwrap', 'check_same_layers', 'all_reduce_means', 'shard_weighted_hook', 'setup',
            'synchronise']
 
-# %% ../nbs/15_distributed.ipynb #bdf05296
+# %% ../nbs/15_distributed.ipynb #4b717a3a
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-# %% ../nbs/15_distributed.ipynb #59dc5906
+# %% ../nbs/15_distributed.ipynb #de6df588
 def is_distributed() -> bool:
     "Whether torch.distributed is initialised with more than one process."
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
@@ -24,7 +24,7 @@ def unwrap(model):
     "The module inside a `DistributedDataParallel` wrapper (the model itself otherwise)."
     return model.module if isinstance(model, DistributedDataParallel) else model
 
-# %% ../nbs/15_distributed.ipynb #f6ec46ea
+# %% ../nbs/15_distributed.ipynb #93190c4f
 def check_same_layers(layers):
     "`ValueError` on every rank unless all ranks have the same layer shapes."
     mine = [tuple(l.linear.weight.shape) for l in layers]
@@ -33,7 +33,7 @@ def check_same_layers(layers):
     if any(s != everyone[0] for s in everyone):
         raise ValueError('the model differs across ranks: ' + '; '.join(f'rank {r}: {s}' for r, s in enumerate(everyone)))
 
-# %% ../nbs/15_distributed.ipynb #23951a77
+# %% ../nbs/15_distributed.ipynb #760b8c31
 def all_reduce_means(tensors:list, local_count:int) -> int:
     "Replace each local mean in `tensors` by the mean over all ranks, weighted by their sample counts, in one all_reduce."
     flat = torch.cat([t.reshape(-1) for t in tensors] + [tensors[0].new_tensor([1.])]).mul_(local_count)
@@ -42,7 +42,7 @@ def all_reduce_means(tensors:list, local_count:int) -> int:
     for t, part in zip(tensors, flat.split([t.numel() for t in tensors])): t.copy_(part.view_as(t))
     return flat.numel() * flat.element_size() + flat.element_size()
 
-# %% ../nbs/15_distributed.ipynb #519fba2f
+# %% ../nbs/15_distributed.ipynb #a7299cb8
 def shard_weighted_hook(capture, bucket):
     "A DDP communication hook: the mean gradient over all samples of all ranks (shards of any size)."
     buf = bucket.buffer()
@@ -51,7 +51,7 @@ def shard_weighted_hook(capture, bucket):
     work = [dist.all_reduce(t, async_op=True).get_future() for t in (buf, count)]
     return torch.futures.collect_all(work).then(lambda _: buf.div_(count))
 
-# %% ../nbs/15_distributed.ipynb #9c3d2fbb
+# %% ../nbs/15_distributed.ipynb #952e1070
 def setup(opt, model):
     "Check the ranks' models agree, and weigh DDP's gradient averaging by shard size."
     check_same_layers(opt.layers)

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['compare', 'time_to_loss', 'results_table']
 
-# %% ../nbs/13_experiments.ipynb #5da5697a
+# %% ../nbs/13_experiments.ipynb #e74283be
 import time
 
 import torch
@@ -14,14 +14,14 @@ from torch import nn
 from .baselines import make_optimizer
 from .criteria import NonConvexLoss
 from .data import dataloaders
-from .network import mlp
+from .network import PAPER_HIDDEN, mlp
 from .training import TrainingDiverged, fit
 
-# %% ../nbs/13_experiments.ipynb #8a988dac
+# %% ../nbs/13_experiments.ipynb #06393252
 def compare(methods:dict, # method name -> hyper-parameters (lr, damping, ...)
             data, # a `Data`
             criterion, # the loss
-            hidden=(1024, 512, 256, 128, 64, 32, 16), # hidden widths (the paper's by default)
+            hidden=PAPER_HIDDEN, # hidden widths (the paper's by default)
             epochs:int=10, batch_size:int=100, seed:int=0, device='cpu', act='sigmoid') -> dict:
     "Histories of each method trained from the same initial weights and batches."
     histories = {}

@@ -5,16 +5,20 @@
 # %% auto #0
 __all__ = ['PAPER_CURVATURES', 'abs_eig', 'layerwise_errors', 'HessianErrorTracker', 'format_table', 'hessian_error_table']
 
-# %% ../nbs/14_true_hessian.ipynb #d4c6da38
+# %% ../nbs/14_true_hessian.ipynb #96dc0b8d
 import math
 
 import torch
 
 from .criteria import NonConvexLoss
 from .hessian import exact_bias_hessian
+from .data import dataloaders
+from .network import PAPER_HIDDEN, mlp
+from .optim import EACG
 from .pch import bias_curvature, known_convexity
+from .training import fit
 
-# %% ../nbs/14_true_hessian.ipynb #780ad92a
+# %% ../nbs/14_true_hessian.ipynb #5a70f354
 PAPER_CURVATURES = ('fisher', 'gn', 'pch1', 'pch2')
 
 def abs_eig(A:torch.Tensor) -> torch.Tensor:
@@ -37,7 +41,7 @@ def layerwise_errors(model:torch.nn.Sequential, # an FCNN
         out[c] = dict(layers=errors, total=math.sqrt(sum(e * e for e in errors)))
     return out
 
-# %% ../nbs/14_true_hessian.ipynb #9d4ebb83
+# %% ../nbs/14_true_hessian.ipynb #436613db
 class HessianErrorTracker:
     "Averages `layerwise_errors` over the parameters before each of the first `s` updates of a training run."
     def __init__(self, criterion, s:int=10, curvatures=PAPER_CURVATURES, chunk:int|None=64):
@@ -69,14 +73,10 @@ def format_table(table:dict, title:str='') -> str:
     rows.append(f'{"Total":8s}' + ''.join(cell(table[c]['total'] if table[c] else None) for c in cols))
     return '\n'.join(r for r in rows if r)
 
-# %% ../nbs/14_true_hessian.ipynb #a3b1cdec
-def hessian_error_table(data, criterion, hidden=(1024, 512, 256, 128, 64, 32, 16), s:int=5, batch_size:int=100,
+# %% ../nbs/14_true_hessian.ipynb #3087f025
+def hessian_error_table(data, criterion, hidden=PAPER_HIDDEN, s:int=5, batch_size:int=100,
                         lr:float=.05, damping:float=.005, seed:int=0, chunk:int|None=25, device='cpu') -> dict:
     "Tables 2-5: errors averaged over the first `s` updates of an EA-CG (PCH-1) run of the paper's network on `data`."
-    from eacg_nb.data import dataloaders
-    from eacg_nb.network import mlp
-    from eacg_nb.optim import EACG
-    from eacg_nb.training import fit
     torch.manual_seed(seed)
     model = mlp([data.n_in, *hidden, data.n_classes]).to(device)
     tracker = HessianErrorTracker(criterion, s, chunk=chunk)
