@@ -16,15 +16,11 @@ import torch
 from torch import nn
 
 from eacg_nb.baselines import make_optimizer
-from eacg_nb.network import mlp
+from eacg_nb.complexity import space_formula
+from eacg_nb.network import PAPER_HIDDEN, mlp
 
-CIFAR10 = [3072, 1024, 512, 256, 128, 64, 32, 16, 10]
+CIFAR10 = [3072, *PAPER_HIDDEN, 10]
 DEFAULT_METHODS = ['sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi-pch1', 'kfi-gn', 'kfi-fisher', 'kfi_sm-pch1']
-
-
-def space_formula(sizes):
-    "Entries of curvature EA-CG holds (space-complexity section): sum_t n_t^2 for the bias blocks + sum_t n_{t-1} for E[h]."
-    return sum(n * n for n in sizes[1:]) + sum(sizes[:-1])
 
 
 def timed_step(model, opt, crit, x, y, sync):
@@ -78,7 +74,7 @@ def main(argv=None):
     if 'eacg-pch1' in opts:
         opt = opts['eacg-pch1']
         print(f'  eacg-pch1 curvature memory per step: {opt.curvature_bytes / 2**20:.2f} MiB held; formula '
-              f'sum n_t^2 + sum n_(t-1) = {space_formula(a.sizes) * 4 / 2**20:.2f} MiB (float32)')
+              f'sum n_t^2 + sum n_(t-1) = {space_formula(a.sizes, "eacg-pch1") * 4 / 2**20:.2f} MiB (float32)')
         print(f'  eacg-pch1 CG iterations per block in the last step: {[d["cg_iters"] for d in opt.diagnostics]}')
     return med
 

@@ -5,20 +5,18 @@
 # %% auto #0
 __all__ = ['PAPER_CURVATURES', 'abs_eig', 'layerwise_errors', 'HessianErrorTracker', 'format_table', 'hessian_error_table']
 
-# %% ../nbs/14_true_hessian.ipynb #96dc0b8d
+# %% ../nbs/14_true_hessian.ipynb #fbac21e8
 import math
 
 import torch
 
 from .criteria import NonConvexLoss
 from .hessian import exact_bias_hessian
-from .data import dataloaders
-from .network import PAPER_HIDDEN, mlp
-from .optim import EACG
+from .experiments import compare
+from .network import PAPER_HIDDEN
 from .pch import bias_curvature, known_convexity
-from .training import fit
 
-# %% ../nbs/14_true_hessian.ipynb #5a70f354
+# %% ../nbs/14_true_hessian.ipynb #8413c34b
 PAPER_CURVATURES = ('fisher', 'gn', 'pch1', 'pch2')
 
 def abs_eig(A:torch.Tensor) -> torch.Tensor:
@@ -41,7 +39,7 @@ def layerwise_errors(model:torch.nn.Sequential, # an FCNN
         out[c] = dict(layers=errors, total=math.sqrt(sum(e * e for e in errors)))
     return out
 
-# %% ../nbs/14_true_hessian.ipynb #436613db
+# %% ../nbs/14_true_hessian.ipynb #4b237c17
 class HessianErrorTracker:
     "Averages `layerwise_errors` over the parameters before each of the first `s` updates of a training run."
     def __init__(self, criterion, s:int=10, curvatures=PAPER_CURVATURES, chunk:int|None=64):
@@ -73,22 +71,11 @@ def format_table(table:dict, title:str='') -> str:
     rows.append(f'{"Total":8s}' + ''.join(cell(table[c]['total'] if table[c] else None) for c in cols))
     return '\n'.join(r for r in rows if r)
 
-# %% ../nbs/14_true_hessian.ipynb #3087f025
+# %% ../nbs/14_true_hessian.ipynb #b1f55561
 def hessian_error_table(data, criterion, hidden=PAPER_HIDDEN, s:int=5, batch_size:int=100,
                         lr:float=.05, damping:float=.005, seed:int=0, chunk:int|None=25, device='cpu') -> dict:
     "Tables 2-5: errors averaged over the first `s` updates of an EA-CG (PCH-1) run of the paper's network on `data`."
-    torch.manual_seed(seed)
-    model = mlp([data.n_in, *hidden, data.n_classes]).to(device)
     tracker = HessianErrorTracker(criterion, s, chunk=chunk)
-    train_dl, test_dl = dataloaders(data, batch_size, seed=seed)
-    opt = EACG(model, criterion, lr=lr, damping=damping)
-    fit(model, opt, _first_batches(train_dl, s), test_dl, 1, progress=False, before_step=tracker)
-    opt.close()
+    compare({'eacg-pch1': dict(lr=lr, damping=damping)}, data, criterion, hidden, epochs=1, batch_size=batch_size,
+            seed=seed, device=device, batches=s, before_step=tracker)
     return tracker.table()
-
-class _first_batches:
-    "The first `n` batches of a loader, as a loader."
-    def __init__(self, loader, n): self.loader, self.n = loader, n
-    def __iter__(self):
-        for i, b in zip(range(self.n), self.loader): yield b
-    def __len__(self): return min(self.n, len(self.loader))

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OPTIMIZER_CURVATURES', 'SOLVERS', 'Solver', 'register_solver', 'NonFiniteError', 'EACG']
 
-# %% ../nbs/07_optimizer.ipynb #daf3be10
+# %% ../nbs/07_optimizer.ipynb #3c49a3f6
 from typing import Callable, NamedTuple
 
 import torch
@@ -13,13 +13,13 @@ from torch import nn
 
 from .criteria import Criterion, as_criterion
 from .distributed import is_distributed, setup, synchronise, unwrap  # the chapter on torch.distributed
-from .expectation import Capture
+from .expectation import Capture, statistic_requests
 from .network import fcnn_layers
 from .pch import check_gn, curvature_blocks, curvature_statistics, resolve_gamma
 from .solvers import (bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
                              solve_exact)
 
-# %% ../nbs/07_optimizer.ipynb #102d6140
+# %% ../nbs/07_optimizer.ipynb #538b677c
 OPTIMIZER_CURVATURES = ('pch1', 'pch2', 'pch', 'gn', 'fisher')
 
 class Solver(NamedTuple):
@@ -43,7 +43,7 @@ def _check_group(lr, damping, max_cg, eps_cg):
     if isinstance(max_cg, bool) or not isinstance(max_cg, int) or max_cg < 1: raise ValueError(f'max_cg must be an integer >= 1, got {max_cg!r}')
     if not eps_cg >= 0: raise ValueError(f'eps_cg must be >= 0, got {eps_cg}')
 
-# %% ../nbs/07_optimizer.ipynb #3129fc49
+# %% ../nbs/07_optimizer.ipynb #e5816065
 class EACG(torch.optim.Optimizer):
     "The damped Newton method of the paper with PCH (or Gauss-Newton, Fisher) curvature and EA-CG, for an FCNN."
     def __init__(self,
@@ -95,7 +95,7 @@ class EACG(torch.optim.Optimizer):
         "Remove the hooks from the model and criterion."
         self.capture.remove()
 
-# %% ../nbs/07_optimizer.ipynb #8bf91949
+# %% ../nbs/07_optimizer.ipynb #6dd325e7
 @torch.no_grad()
 def _step(self, closure=None):
     "One damped Newton step from the forward and backward pass recorded since the last step."
@@ -103,7 +103,8 @@ def _step(self, closure=None):
     if closure is not None:
         with torch.enable_grad(): loss = closure()
     solver = SOLVERS[self.solver]
-    cap, names = self.capture, curvature_statistics(self.curvature) + tuple(solver.statistics(len(self.layers)))
+    solver_names = tuple(solver.statistics(len(self.layers)))
+    cap, names = self.capture, curvature_statistics(self.curvature) + solver_names
     if (why := cap.missing(names)):
         hint = (' (the criterion is a plain function: call it as opt.criterion(...) so the optimizer sees its inputs)'
                 if isinstance(self.criterion, Criterion) else '')
@@ -117,7 +118,7 @@ def _step(self, closure=None):
     _check_finite('the curvature', C)
     lifts, coords, iters, rel = solver.solve(self, blocks, C, stats)
     _check_finite('a direction', coords)
-    held = C + [s for name in solver.statistics(len(self.layers)) for s in stats[name if isinstance(name, str) else name[0]] if s is not None]
+    held = C + [s for name in statistic_requests(solver_names) for s in stats[name] if s is not None]
     held += [v for st in self.state.values() for f in st.values() if isinstance(f, dict) for v in f.values() if torch.is_tensor(v)]
     self.curvature_bytes = sum(x.numel() * x.element_size() for x in held)
     for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=p, alpha=group['lr'])
@@ -138,7 +139,7 @@ def _check_finite(what, tensors):
 
 EACG.step = _step
 
-# %% ../nbs/07_optimizer.ipynb #30818d7f
+# %% ../nbs/07_optimizer.ipynb #c1733c2a
 def _ea_weight(C, stats, t, G, damping): return ea_weight_system(C, stats['mean_h'][t], G, damping)
 def _kron_weight(C, stats, t, G, damping): return kron_weight_system(C, stats['second_h'][t], G, damping)
 
