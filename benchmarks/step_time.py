@@ -14,6 +14,7 @@ import time
 
 import torch
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from eacg_nb.baselines import make_optimizer
 from eacg_nb.complexity import space_formula
@@ -33,7 +34,7 @@ def timed_step(model, opt, crit, x, y, sync):
     return time.perf_counter() - t0
 
 
-def measure(methods, sizes, batch, device='cpu', blocks=4, steps=5, warmup=2, max_cg=10):
+def measure(methods, sizes, batch, device='cpu', blocks=6, steps=5, warmup=2, max_cg=10):
     "Median step seconds per method, and the optimizers (for their diagnostics)."
     dev = torch.device(device)
     sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
@@ -54,12 +55,25 @@ def measure(methods, sizes, batch, device='cpu', blocks=4, steps=5, warmup=2, ma
     return {name: statistics.median(t) for name, (_, _, t) in runs.items()}, {n: o for n, (_, o, _) in runs.items()}
 
 
+def matmul_flops(name, sizes, batch, device='cpu', max_cg=10):
+    "Matrix-product flops of one forward + backward pass and of one `opt.step()` of method `name`."
+    torch.manual_seed(0)
+    model, crit = mlp(sizes).to(device), nn.CrossEntropyLoss()
+    x, y = torch.randn(batch, sizes[0], device=device), torch.randint(0, sizes[-1], (batch,), device=device)
+    opt = make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5)
+    counts = []
+    for part in (lambda: crit(model(x), y).backward(), opt.step):
+        with FlopCounterMode(display=False) as counter: part()
+        counts.append(counter.get_total_flops())
+    return counts
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--device', default='cpu')
     p.add_argument('--batch', type=int, default=500)
     p.add_argument('--methods', nargs='+', default=DEFAULT_METHODS)
-    p.add_argument('--blocks', type=int, default=4, help='blocks of steps per method, alternating between the methods')
+    p.add_argument('--blocks', type=int, default=6, help='blocks of steps per method, alternating between the methods')
     p.add_argument('--steps', type=int, default=5, help='timed steps per block')
     p.add_argument('--warmup', type=int, default=2, help='untimed steps at the start of each block')
     p.add_argument('--max-cg', type=int, default=10)
@@ -76,6 +90,9 @@ def main(argv=None):
         print(f'  eacg-pch1 curvature memory per step: {opt.curvature_bytes / 2**20:.2f} MiB held; formula '
               f'sum n_t^2 + sum n_(t-1) = {space_formula(a.sizes, "eacg-pch1") * 4 / 2**20:.2f} MiB (float32)')
         print(f'  eacg-pch1 CG iterations per block in the last step: {[d["cg_iters"] for d in opt.diagnostics]}')
+        fb, step = matmul_flops('eacg-pch1', a.sizes, a.batch, a.device, a.max_cg)
+        print(f'  matrix products: forward + backward {fb / 1e9:.2f} GFLOP, eacg-pch1 step {step / 1e9:.2f} GFLOP; if they ran '
+              f'at one rate and nothing else took time, eacg-pch1 / SGD would be {(fb + step) / fb:.3f}')
     return med
 
 

@@ -20,18 +20,20 @@ def mirror_upper(M:torch.Tensor, block:int=256) -> torch.Tensor:
 
 def symmetric_matmul(X:torch.Tensor, # (m, n)
                      Y:torch.Tensor, # (m, n), with X^T Y symmetric
-                     factor=1., # a number, or a symmetric (n, n) matrix multiplied entrywise into the product
+                     factor:torch.Tensor|None=None, # a symmetric (n, n) matrix multiplied entrywise into the product
                      block:int=256, # rows per block of the upper triangle
-                     mirror:bool=True, # fill the lower triangle too
+                     mirror:bool=True, # fill the lower triangle; False leaves zeros below the diagonal blocks
                     ) -> torch.Tensor:
     "(X^T Y) ⊙ factor for a product known to be symmetric, computed by the row blocks of its upper triangle."
     n = X.shape[1]
-    if n < 2 * block: return (X.T @ Y).mul_(factor)
+    if n < 2 * block: return X.T @ Y if factor is None else (X.T @ Y).mul_(factor)
     out = torch.empty(n, n, dtype=X.dtype, device=X.device)
-    for i in range(0, n, block):  # each block's factor is applied as it is written into place
-        f = factor[i:i + block, i:] if torch.is_tensor(factor) else factor
-        torch.mul(X[:, i:i + block].T @ Y[:, i:], f, out=out[i:i + block, i:])
-    return mirror_upper(out, block) if mirror else out
+    for i in range(0, n, block):  # each block goes straight into place, its factor applied as it is written
+        if factor is None: torch.mm(X[:, i:i + block].T, Y[:, i:], out=out[i:i + block, i:])
+        else: torch.mul(X[:, i:i + block].T @ Y[:, i:], factor[i:i + block, i:], out=out[i:i + block, i:])
+    if mirror: return mirror_upper(out, block)
+    for i in range(0, n - block, block): out[i + block:, i:i + block].zero_()
+    return out
 
 # %% ../nbs/04_expectation.ipynb #6eadc526
 STATISTICS = ('out_hess', 'dd', 'diag', 'fisher', 'mean_h', 'second_h')
@@ -103,11 +105,11 @@ def _statistics(cap:Capture, names) -> dict:
     if {'dd', 'diag'} & set(req):
         # h^t is the input of layer t+1, so the closed forms need not evaluate σ again
         hidden = [derivatives(cap.layers[t].act, cap.z[t], cap.h_in[t + 1]) for t in range(k - 1)]
-        out['dd'] = [symmetric_matmul(d1, d1, 1 / B) for _, d1, _ in hidden]
+        out['dd'] = [symmetric_matmul(d1, d1 / B, mirror=False) for _, d1, _ in hidden]  # read by its upper blocks only
         out['diag'] = [(d2 * cap.grad_in[t + 1]).sum(0) for t, (_, _, d2) in enumerate(hidden)]
-    if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g, B), cap.grad_z)
+    if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g * B), cap.grad_z)
     if 'mean_h' in req: out['mean_h'] = per_layer('mean_h', lambda h: h.mean(0), cap.h_in)
-    if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h, 1 / B), cap.h_in)
+    if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h / B), cap.h_in)
     return {n: out[n] for n in req}
 Capture.statistics = _statistics
 
@@ -137,7 +139,6 @@ def ea_recursion(weights:list, # W^1..W^k
     C = [top]
     for t in range(len(weights) - 1, 0, -1):
         W = weights[t]
-        block = symmetric_matmul(W, C[0] @ W, dd[t - 1], mirror=False)  # mirrored once, below
-        if diag is not None: block.diagonal().add_(diag[t - 1])
-        C.insert(0, mirror_upper(block))
+        C.insert(0, symmetric_matmul(W, C[0] @ W, dd[t - 1]))
+        if diag is not None: C[0].diagonal().add_(diag[t - 1])
     return C

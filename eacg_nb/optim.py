@@ -96,12 +96,17 @@ class EACG(torch.optim.Optimizer):
         self.capture.remove()
 
 # %% ../nbs/07_optimizer.ipynb #6dd325e7
-@torch.no_grad()
 def _step(self, closure=None):
-    "One damped Newton step from the forward and backward pass recorded since the last step."
+    "One damped Newton step from the forward and backward pass recorded since the last step (or made by `closure`)."
     loss = None
     if closure is not None:
         with torch.enable_grad(): loss = closure()
+    self._newton_step()
+    return loss
+
+@torch.inference_mode()
+def _newton_step(self):
+    "Statistics, curvature, directions, update and step counts of a step."
     solver = SOLVERS[self.solver]
     solver_names = tuple(solver.statistics(len(self.layers)))
     cap, names = self.capture, curvature_statistics(self.curvature) + solver_names
@@ -122,13 +127,12 @@ def _step(self, closure=None):
     held += [v for st in self.state.values() for f in st.values() if isinstance(f, dict) for v in f.values() if torch.is_tensor(v)]
     self.curvature_bytes = sum(x.numel() * x.element_size() for x in held)
     for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=p, alpha=group['lr'])
-    for p, *_ in blocks:
-        state = self.state[p]
-        state['step'] = state.get('step', torch.tensor(0.)) + 1
     self.diagnostics = [dict(layer=t + 1, param=kind, cg_iters=i, rel_residual=r)
                         for (_, _, t, kind), i, r in zip(blocks, iters.tolist(), rel.tolist())]
+    with torch.inference_mode(False):  # the counters are ordinary tensors, as in torch's optimizers
+        counts = [self.state[p].setdefault('step', torch.tensor(0.)) for p, *_ in blocks]
+    torch._foreach_add_(counts, 1)
     cap.clear()
-    return loss
 
 def _finite(tensors) -> bool:
     "Whether every entry of every tensor is finite (one fused norm per tensor, one sync)."
@@ -137,7 +141,7 @@ def _finite(tensors) -> bool:
 def _check_finite(what, tensors):
     if not _finite(tensors): raise NonFiniteError(f'{what} has a NaN or Inf: the step was not taken')
 
-EACG.step = _step
+EACG.step, EACG._newton_step = _step, _newton_step
 
 # %% ../nbs/07_optimizer.ipynb #c1733c2a
 def _ea_weight(C, stats, t, G, damping): return ea_weight_system(C, stats['mean_h'][t], G, damping)

@@ -37,30 +37,31 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     n, dev = len(rhs), rhs[0].device
     shapes, sizes = [r.shape for r in rhs], [r.numel() for r in rhs]
     lengths = torch.tensor(sizes, device=dev)
+    block_of = torch.repeat_interleave(torch.arange(n, device=dev), lengths)  # the block of each entry
     max_iter = torch.as_tensor(max_iter, device=dev).expand(n)
     tol = torch.as_tensor(tol, dtype=rhs[0].dtype, device=dev).expand(n)
 
-    def dot(a, b): return torch.segment_reduce(a * b, 'sum', lengths=lengths)
-    def spread(per_block): return torch.repeat_interleave(per_block, lengths, output_size=len(b))
+    # the lengths are checked once, here, so the segmented sums in the loop skip the check
+    def dot(a, b): return torch.segment_reduce(a * b, 'sum', lengths=lengths, unsafe=True)
+    def spread(per_block): return per_block.index_select(0, block_of)
     def views(v): return [part.view(s) for part, s in zip(v.split(sizes), shapes)]
 
     b = torch.cat([r.reshape(-1) for r in rhs])
-    x, r, p, Mp = torch.zeros_like(b), b.clone(), b.clone(), torch.empty_like(b)
+    x, r, p, Mp = torch.zeros_like(b), b.clone(), b.clone(), torch.zeros_like(b)
     p_views, Mp_views = views(p), views(Mp)  # p and Mp are updated in place, so their views stay valid
     rr = rr0 = dot(r, r)
     stop = tol * tol * rr0  # ||r||² at which a block has converged
-    iters = torch.zeros(n, dtype=torch.long, device=dev)
+    iters, zero = torch.zeros(n, dtype=torch.long, device=dev), torch.zeros_like(rr)
     active = (rr > stop) & (iters < max_iter)
     for _ in range(int(max_iter.max())):
         running = active.tolist()
         if not any(running): break
-        Mp.zero_()  # finished blocks take step 0, and 0 · 0 stays 0
         for op, go, pi, oi in zip(ops, running, p_views, Mp_views):
-            if go: op(pi, oi)
-        a = spread(torch.where(active, rr / dot(p, Mp), 0.))
+            if go: op(pi, oi)  # a finished block keeps a stale, finite M p: its step size is 0
+        a = spread(torch.where(active, rr / dot(p, Mp), zero))
         x.addcmul_(a, p); r.addcmul_(a, Mp, value=-1)
         rr_new = dot(r, r)
-        p.mul_(spread(torch.where(active, rr_new / rr, 0.))).add_(r)
+        torch.addcmul(r, p, spread(torch.where(active, rr_new / rr, zero)), out=p)
         iters += active
         rr = torch.where(active, rr_new, rr)
         active &= (rr > stop) & (iters < max_iter)
@@ -103,8 +104,8 @@ def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:flo
     norm_perp = (torch.linalg.vector_norm(G) ** 2 - Gu @ Gu).clamp(min=0).sqrt()
     scale = float(norm_u) ** 2  # a Python number lets each product be one fused call
     def op(v, out):
-        torch.mul(v[:1], damping, out=out[:1])
-        torch.addmv(v[1:], C, v[1:], beta=damping, alpha=(1 - damping) * scale, out=out[1:])
+        torch.mul(v, damping, out=out)
+        out[1:].addmv_(C, v[1:], alpha=(1 - damping) * scale)
     def lift(x, into=None, alpha=1.):
         s = x[0] / norm_perp.clamp(min=tiny)
         if into is None: return (G * s).addr_(x[1:] - s * Gu, uhat, alpha=alpha)
