@@ -6,7 +6,7 @@
 
 A step is what a training loop does per batch: zero_grad, forward, loss, backward, optimizer step.
 The methods run in alternating blocks of steps, so that all see the same machine state; their medians are compared
-with SGD's (momentum 0.9).
+with SGD's (momentum 0.9). The ratios of the blocks' own medians show how much the machine moved during the run.
 """
 import argparse
 import statistics
@@ -35,7 +35,7 @@ def timed_step(model, opt, crit, x, y, sync):
 
 
 def measure(methods, sizes, batch, device='cpu', blocks=6, steps=5, warmup=2, max_cg=10):
-    "Median step seconds per method, and the optimizers (for their diagnostics)."
+    "Median step seconds per method, the medians of its blocks, and the optimizers (for their diagnostics)."
     dev = torch.device(device)
     sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
     torch.manual_seed(0)
@@ -49,10 +49,10 @@ def measure(methods, sizes, batch, device='cpu', blocks=6, steps=5, warmup=2, ma
         runs[name] = (model, opt, [])
     for _ in range(blocks):
         for model, opt, times in runs.values():
-            for r in range(warmup + steps):
-                dt = timed_step(model, opt, crit, x, y, sync)
-                if r >= warmup: times.append(dt)
-    return {name: statistics.median(t) for name, (_, _, t) in runs.items()}, {n: o for n, (_, o, _) in runs.items()}
+            times.append([timed_step(model, opt, crit, x, y, sync) for _ in range(warmup + steps)][warmup:])
+    median = {name: statistics.median(t for block in b for t in block) for name, (_, _, b) in runs.items()}
+    per_block = {name: [statistics.median(block) for block in b] for name, (_, _, b) in runs.items()}
+    return median, per_block, {n: o for n, (_, o, _) in runs.items()}
 
 
 def matmul_flops(name, sizes, batch, device='cpu', max_cg=10):
@@ -80,11 +80,14 @@ def main(argv=None):
     p.add_argument('--sizes', type=int, nargs='+', default=CIFAR10)
     a = p.parse_args(argv)
     methods = ['sgd'] + [m for m in a.methods if m != 'sgd']
-    med, opts = measure(methods, a.sizes, a.batch, a.device, a.blocks, a.steps, a.warmup, a.max_cg)
+    med, per_block, opts = measure(methods, a.sizes, a.batch, a.device, a.blocks, a.steps, a.warmup, a.max_cg)
     print(f'network {"-".join(map(str, a.sizes))}, sigmoid, batch {a.batch}, float32, {a.device}, '
           f'{torch.get_num_threads()} threads; median of {a.blocks * a.steps} steps; EA-CG with max_cg={a.max_cg}, eps_cg=1e-5')
-    print(f'  {"method":14s} {"step ms":>9s} {"/ SGD":>7s}')
-    for name in methods: print(f'  {name:14s} {1e3 * med[name]:9.2f} {med[name] / med["sgd"]:7.3f}')
+    print(f'  {"method":14s} {"step ms":>9s} {"/ SGD":>7s}   {"/ SGD within each block":s}')
+    for name in methods:
+        blocks = sorted(m / s for m, s in zip(per_block[name], per_block['sgd']))
+        spread = f'{blocks[0]:.3f} to {blocks[-1]:.3f}' if name != 'sgd' else ''
+        print(f'  {name:14s} {1e3 * med[name]:9.2f} {med[name] / med["sgd"]:7.3f}   {spread}')
     if 'eacg-pch1' in opts:
         opt = opts['eacg-pch1']
         print(f'  eacg-pch1 curvature memory per step: {opt.curvature_bytes / 2**20:.2f} MiB held; formula '
