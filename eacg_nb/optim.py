@@ -78,7 +78,7 @@ class EACG(torch.optim.Optimizer):
             if l.linear.bias is not None: self._where[l.linear.bias] = (t, 'bias')
         for group in self.param_groups: self._check_owned(group)
         self.capture = Capture(unwrap(model), self.criterion)
-        self.diagnostics, self.curvature_bytes, self.communicated_bytes, self.ddp = [], 0, 0, False
+        self.diagnostics, self.bias_blocks, self.curvature_bytes, self.communicated_bytes, self.ddp = [], [], 0, 0, False
         if is_distributed(): setup(self, model)
 
     def _check_owned(self, group):
@@ -129,6 +129,7 @@ def _newton_step(self):
     for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=p, alpha=group['lr'])
     self.diagnostics = [dict(layer=t + 1, param=kind, cg_iters=i, rel_residual=r)
                         for (_, _, t, kind), i, r in zip(blocks, iters.tolist(), rel.tolist())]
+    self.bias_blocks = C  # kept until the next step replaces them: see the note on memory
     with torch.inference_mode(False):  # the counters are ordinary tensors, as in torch's optimizers
         counts = [self.state[p].setdefault('step', torch.tensor(0.)) for p, *_ in blocks]
     torch._foreach_add_(counts, 1)
