@@ -28,9 +28,9 @@ def symmetric_matmul(X:torch.Tensor, # (m, n)
     n = X.shape[1]
     if n < 2 * block: return X.T @ Y if factor is None else (X.T @ Y).mul_(factor)
     out = torch.empty(n, n, dtype=X.dtype, device=X.device)
-    for i in range(0, n, block):  # each block goes straight into place, its factor applied as it is written
-        if factor is None: torch.mm(X[:, i:i + block].T, Y[:, i:], out=out[i:i + block, i:])
-        else: torch.mul(X[:, i:i + block].T @ Y[:, i:], factor[i:i + block, i:], out=out[i:i + block, i:])
+    for i in range(0, n, block):  # each block goes straight into place, then takes its factor there
+        torch.mm(X[:, i:i + block].T, Y[:, i:], out=out[i:i + block, i:])
+        if factor is not None: out[i:i + block, i:].mul_(factor[i:i + block, i:])
     if mirror: return mirror_upper(out, block)
     for i in range(0, n - block, block): out[i + block:, i:i + block].zero_()
     return out
