@@ -41,7 +41,7 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     max_iter = torch.as_tensor(max_iter, device=dev).expand(n)
     tol = torch.as_tensor(tol, dtype=rhs[0].dtype, device=dev).expand(n)
 
-    # the lengths are checked once, here, so the segmented sums in the loop skip the check
+    # the lengths are the blocks' sizes, valid by construction, so the segmented sums skip their checks
     def dot(a, b): return torch.segment_reduce(a * b, 'sum', lengths=lengths, unsafe=True)
     def spread(per_block): return per_block.index_select(0, block_of)
     def views(v): return [part.view(s) for part, s in zip(v.split(sizes), shapes)]
