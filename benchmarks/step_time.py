@@ -5,8 +5,9 @@
     python benchmarks/step_time.py --device cuda            # on a GPU
 
 A step is what a training loop does per batch: zero_grad, forward, loss, backward, optimizer step.
-The methods run in alternating blocks of steps, so that all see the same machine state; their medians are compared
-with SGD's (momentum 0.9). The ratios of the blocks' own medians show how much the machine moved during the run.
+Each method first takes some untimed steps; then the methods run in alternating blocks of steps, so that all see the
+same machine state, and their medians are compared with SGD's (momentum 0.9). The ratios of the blocks' own medians
+show how much the machine moved during the run.
 """
 import argparse
 import statistics
@@ -47,6 +48,8 @@ def measure(methods, sizes, batch, device='cpu', blocks=6, steps=5, warmup=2, ma
         model = mlp(sizes).to(dev)
         opt = make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5)
         runs[name] = (model, opt, [])
+    for model, opt, _ in runs.values():  # first steps grow the heap and fill the caches: not timed
+        for _ in range(warmup + steps): timed_step(model, opt, crit, x, y, sync)
     for _ in range(blocks):
         for model, opt, times in runs.values():
             times.append([timed_step(model, opt, crit, x, y, sync) for _ in range(warmup + steps)][warmup:])
