@@ -7,7 +7,7 @@
 A step is what a training loop does per batch: zero_grad, forward, loss, backward, optimizer step.
 Each method first takes some untimed steps; then the methods run in alternating blocks of steps, so that all see the
 same machine state, and their medians are compared with SGD's (momentum 0.9). The ratios of the blocks' own medians
-show how much the machine moved during the run.
+compare steps taken within the same second or two: their spread shows how much the machine moved during the run.
 """
 import argparse
 import statistics
@@ -86,10 +86,10 @@ def main(argv=None):
     med, per_block, opts = measure(methods, a.sizes, a.batch, a.device, a.blocks, a.steps, a.warmup, a.max_cg)
     print(f'network {"-".join(map(str, a.sizes))}, sigmoid, batch {a.batch}, float32, {a.device}, '
           f'{torch.get_num_threads()} threads; median of {a.blocks * a.steps} steps; EA-CG with max_cg={a.max_cg}, eps_cg=1e-5')
-    print(f'  {"method":14s} {"step ms":>9s} {"/ SGD":>7s}   {"/ SGD within each block":s}')
+    print(f'  {"method":14s} {"step ms":>9s} {"/ SGD":>7s}   / SGD within each block: median (range)')
     for name in methods:
         blocks = sorted(m / s for m, s in zip(per_block[name], per_block['sgd']))
-        spread = f'{blocks[0]:.3f} to {blocks[-1]:.3f}' if name != 'sgd' else ''
+        spread = f'{statistics.median(blocks):.3f} ({blocks[0]:.3f} to {blocks[-1]:.3f})' if name != 'sgd' else ''
         print(f'  {name:14s} {1e3 * med[name]:9.2f} {med[name] / med["sgd"]:7.3f}   {spread}')
     if 'eacg-pch1' in opts:
         opt = opts['eacg-pch1']
