@@ -35,37 +35,37 @@ def timed_step(model, opt, crit, x, y, sync):
     return time.perf_counter() - t0
 
 
-def measure(methods, sizes, batch, device='cpu', blocks=6, steps=5, warmup=2, max_cg=10):
-    "Median step seconds per method, the medians of its blocks, and the optimizers (for their diagnostics)."
-    dev = torch.device(device)
-    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
+def setup(methods, sizes, batch, device, max_cg):
+    "One batch, the criterion, and a fresh model with its optimizer per method."
     torch.manual_seed(0)
-    x = torch.randn(batch, sizes[0], device=dev)
-    y = torch.randint(0, sizes[-1], (batch,), device=dev)
+    x = torch.randn(batch, sizes[0], device=device)
+    y = torch.randint(0, sizes[-1], (batch,), device=device)
     crit = nn.CrossEntropyLoss()
     runs = {}
     for name in methods:
-        model = mlp(sizes).to(dev)
-        opt = make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5)
-        runs[name] = (model, opt, [])
-    for model, opt, _ in runs.values():  # first steps grow the heap and fill the caches: not timed
+        model = mlp(sizes).to(device)
+        runs[name] = model, make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5)
+    return x, y, crit, runs
+
+
+def measure(runs, crit, x, y, blocks=6, steps=5, warmup=2):
+    "Median step seconds per method, and the medians of its blocks."
+    sync = torch.cuda.synchronize if x.device.type == 'cuda' else (lambda: None)
+    for model, opt in runs.values():  # first steps grow the heap and fill the caches: not timed
         for _ in range(warmup + steps): timed_step(model, opt, crit, x, y, sync)
+    times = {name: [] for name in runs}
     for _ in range(blocks):
-        for model, opt, times in runs.values():
-            times.append([timed_step(model, opt, crit, x, y, sync) for _ in range(warmup + steps)][warmup:])
-    median = {name: statistics.median(t for block in b for t in block) for name, (_, _, b) in runs.items()}
-    per_block = {name: [statistics.median(block) for block in b] for name, (_, _, b) in runs.items()}
-    return median, per_block, {n: o for n, (_, o, _) in runs.items()}
+        for name, (model, opt) in runs.items():
+            times[name].append([timed_step(model, opt, crit, x, y, sync) for _ in range(warmup + steps)][warmup:])
+    median = {name: statistics.median(t for block in b for t in block) for name, b in times.items()}
+    per_block = {name: [statistics.median(block) for block in b] for name, b in times.items()}
+    return median, per_block
 
 
-def matmul_flops(name, sizes, batch, device='cpu', max_cg=10):
-    "Matrix-product flops of one forward + backward pass and of one `opt.step()` of method `name`."
-    torch.manual_seed(0)
-    model, crit = mlp(sizes).to(device), nn.CrossEntropyLoss()
-    x, y = torch.randn(batch, sizes[0], device=device), torch.randint(0, sizes[-1], (batch,), device=device)
-    opt = make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5)
+def matmul_flops(model, opt, crit, x, y):
+    "Matrix-product flops of one forward + backward pass and of one `opt.step()`."
     counts = []
-    for part in (lambda: crit(model(x), y).backward(), opt.step):
+    for part in (lambda: (opt.zero_grad(), crit(model(x), y).backward()), opt.step):
         with FlopCounterMode(display=False) as counter: part()
         counts.append(counter.get_total_flops())
     return counts
@@ -83,7 +83,8 @@ def main(argv=None):
     p.add_argument('--sizes', type=int, nargs='+', default=CIFAR10)
     a = p.parse_args(argv)
     methods = ['sgd'] + [m for m in a.methods if m != 'sgd']
-    med, per_block, opts = measure(methods, a.sizes, a.batch, a.device, a.blocks, a.steps, a.warmup, a.max_cg)
+    x, y, crit, runs = setup(methods, a.sizes, a.batch, torch.device(a.device), a.max_cg)
+    med, per_block = measure(runs, crit, x, y, a.blocks, a.steps, a.warmup)
     print(f'network {"-".join(map(str, a.sizes))}, sigmoid, batch {a.batch}, float32, {a.device}, '
           f'{torch.get_num_threads()} threads; median of {a.blocks * a.steps} steps; EA-CG with max_cg={a.max_cg}, eps_cg=1e-5')
     print(f'  {"method":14s} {"step ms":>9s} {"/ SGD":>7s}   / SGD within each block: median (range)')
@@ -91,12 +92,12 @@ def main(argv=None):
         blocks = sorted(m / s for m, s in zip(per_block[name], per_block['sgd']))
         spread = f'{statistics.median(blocks):.3f} ({blocks[0]:.3f} to {blocks[-1]:.3f})' if name != 'sgd' else ''
         print(f'  {name:14s} {1e3 * med[name]:9.2f} {med[name] / med["sgd"]:7.3f}   {spread}')
-    if 'eacg-pch1' in opts:
-        opt = opts['eacg-pch1']
+    if 'eacg-pch1' in runs:
+        model, opt = runs['eacg-pch1']
         print(f'  eacg-pch1 curvature memory per step: {opt.curvature_bytes / 2**20:.2f} MiB held; formula '
               f'sum n_t^2 + sum n_(t-1) = {space_formula(a.sizes, "eacg-pch1") * 4 / 2**20:.2f} MiB (float32)')
         print(f'  eacg-pch1 CG iterations per block in the last step: {[d["cg_iters"] for d in opt.diagnostics]}')
-        fb, step = matmul_flops('eacg-pch1', a.sizes, a.batch, a.device, a.max_cg)
+        fb, step = matmul_flops(model, opt, crit, x, y)
         print(f'  matrix products: forward + backward {fb / 1e9:.2f} GFLOP, eacg-pch1 step {step / 1e9:.2f} GFLOP; if they ran '
               f'at one rate and nothing else took time, eacg-pch1 / SGD would be {(fb + step) / fb:.3f}')
     return med
