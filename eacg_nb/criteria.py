@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['check_targets', 'as_probabilities', 'NonConvexLoss', 'OutputDerivatives', 'Criterion', 'as_criterion',
-           'autograd_output_derivatives', 'output_derivatives']
+           'autograd_output_derivatives', 'output_derivatives', 'mean_output_hessian']
 
 # %% ../nbs/02_criteria.ipynb #8eb53aaf
 from typing import Callable, NamedTuple
@@ -103,9 +103,28 @@ def output_derivatives(criterion:Callable, # a mean-reduced criterion(logits, ta
                        target:torch.Tensor, # class labels (B,) or float targets (B, n_k)
                       ) -> OutputDerivatives:
     "Per-sample ξ_i, ∇_{h^k} ξ_i and ∇²_{h^k} ξ_i of a mean-reduced criterion: closed form where known, else torch.func."
+    crit, form = _resolve(criterion, logits, target)
+    return _per_sample(crit, form, logits.detach(), target)
+
+def _resolve(criterion, logits, target):
+    "The criterion as a plain callable and its closed form (None: torch.func), once the targets are checked."
     check_targets(logits, target)
     crit = as_criterion(criterion)
-    logits = logits.detach()
     if isinstance(crit, Criterion): crit = crit.fn
-    form = _closed_form(crit)
+    return crit, _closed_form(crit)
+
+def _per_sample(crit, form, logits, target):
+    "The per-sample derivatives by the closed form `form`, or by torch.func where it is None."
     return form(crit, logits, target) if form else autograd_output_derivatives(crit, logits, target)
+
+# %% ../nbs/02_criteria.ipynb #6f18ec5c
+def mean_output_hessian(criterion:Callable, # a mean-reduced criterion(logits, target): module or function
+                        logits:torch.Tensor, # (B, n_k)
+                        target:torch.Tensor, # class labels (B,) or float targets (B, n_k)
+                       ) -> torch.Tensor:
+    "E_i[∇²_{h^k} ξ_i], the batch mean of the output Hessians: for cross-entropy without the per-sample stack."
+    crit, form = _resolve(criterion, logits, target)
+    logits = logits.detach()
+    if form is not _cross_entropy: return _per_sample(crit, form, logits, target).hess.mean(0)
+    p = logits.softmax(-1)
+    return torch.diag(p.mean(0)) - p.mT @ p / len(p)

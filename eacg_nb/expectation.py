@@ -9,7 +9,7 @@ __all__ = ['STATISTICS', 'mirror_upper', 'symmetric_matmul', 'Capture', 'statist
 import torch
 from torch import nn
 
-from .criteria import as_criterion, check_targets, output_derivatives
+from .criteria import as_criterion, check_targets, mean_output_hessian
 from .network import check_input, derivatives, fcnn_layers
 
 # %% ../nbs/04_expectation.ipynb #c05281b2
@@ -21,16 +21,18 @@ def mirror_upper(M:torch.Tensor, block:int=256) -> torch.Tensor:
 def symmetric_matmul(X:torch.Tensor, # (m, n)
                      Y:torch.Tensor, # (m, n), with X^T Y symmetric
                      factor:torch.Tensor|None=None, # a symmetric (n, n) matrix multiplied entrywise into the product
+                     alpha:float=1., # a scalar multiplied into the product
                      block:int=256, # rows per block of the upper triangle
                      mirror:bool=True, # fill the lower triangle; False leaves zeros below the diagonal blocks
                     ) -> torch.Tensor:
-    "(X^T Y) ⊙ factor for a product known to be symmetric, computed by the row blocks of its upper triangle."
+    "(alpha X^T Y) ⊙ factor for a product known to be symmetric, computed by the row blocks of its upper triangle."
     n = X.shape[1]
-    if n < 2 * block: return X.T @ Y if factor is None else (X.T @ Y).mul_(factor)
+    block = n if n < 2 * block else block  # a narrow product is one block
     out = torch.empty(n, n, dtype=X.dtype, device=X.device)
     for i in range(0, n, block):  # each block goes straight into place, then takes its factor there
-        torch.mm(X[:, i:i + block].T, Y[:, i:], out=out[i:i + block, i:])
-        if factor is not None: out[i:i + block, i:].mul_(factor[i:i + block, i:])
+        rows = out[i:i + block, i:]
+        rows.addmm_(X[:, i:i + block].T, Y[:, i:], beta=0, alpha=alpha)  # beta=0: the empty memory is not read
+        if factor is not None: rows.mul_(factor[i:i + block, i:])
     if mirror: return mirror_upper(out, block)
     for i in range(0, n - block, block): out[i + block:, i:i + block].zero_()
     return out
@@ -100,16 +102,15 @@ def _statistics(cap:Capture, names) -> dict:
     def per_layer(name, f, tensors): return [f(x) if req[name] is None or t in req[name] else None for t, x in enumerate(tensors)]
     out = {}
     if 'out_hess' in req:
-        check_targets(cap.logits, cap.target)
-        out['out_hess'] = [output_derivatives(cap.criterion, cap.logits, cap.target).hess.mean(0)]
+        out['out_hess'] = [mean_output_hessian(cap.criterion, cap.logits, cap.target)]
     if {'dd', 'diag'} & set(req):
         # h^t is the input of layer t+1, so the closed forms need not evaluate σ again
         hidden = [derivatives(cap.layers[t].act, cap.z[t], cap.h_in[t + 1]) for t in range(k - 1)]
-        out['dd'] = [symmetric_matmul(d1, d1 / B, mirror=False) for _, d1, _ in hidden]  # read by its upper blocks only
+        out['dd'] = [symmetric_matmul(d1, d1, alpha=1 / B, mirror=False) for _, d1, _ in hidden]  # read by its upper blocks only
         out['diag'] = [(d2 * cap.grad_in[t + 1]).sum(0) for t, (_, _, d2) in enumerate(hidden)]
-    if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g * B), cap.grad_z)
+    if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g, alpha=B), cap.grad_z)
     if 'mean_h' in req: out['mean_h'] = per_layer('mean_h', lambda h: h.mean(0), cap.h_in)
-    if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h / B), cap.h_in)
+    if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h, alpha=1 / B), cap.h_in)
     return {n: out[n] for n in req}
 Capture.statistics = _statistics
 
