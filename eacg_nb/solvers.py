@@ -101,7 +101,8 @@ def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:flo
     norm_u = torch.linalg.vector_norm(u)
     uhat = u / norm_u.clamp(min=tiny)  # u = 0: uhat = 0 and the block is α I
     Gu = G @ uhat
-    norm_perp = (torch.linalg.vector_norm(G) ** 2 - Gu @ Gu).clamp(min=0).sqrt()
+    g = G.reshape(-1)
+    norm_perp = (g @ g - Gu @ Gu).clamp(min=0).sqrt()  # ||G||² - ||G û||²
     scale = float(norm_u) ** 2  # a Python number lets each product be one fused call
     def op(v, out):
         torch.mul(v, damping, out=out)
