@@ -31,7 +31,7 @@ def symmetric_matmul(X:torch.Tensor, # (m, n)
     out = torch.empty(n, n, dtype=X.dtype, device=X.device)
     for i in range(0, n, block):  # each block goes straight into place, then takes its factor there
         rows = out[i:i + block, i:]
-        rows.addmm_(X[:, i:i + block].T, Y[:, i:], beta=0, alpha=alpha)  # beta=0: the empty memory is not read
+        torch.addmm(rows, X[:, i:i + block].T, Y[:, i:], beta=0, alpha=alpha, out=rows)  # beta=0: the empty memory is not read
         if factor is not None: rows.mul_(factor[i:i + block, i:])
     if mirror: return mirror_upper(out, block)
     for i in range(0, n - block, block): out[i + block:, i:i + block].zero_()

@@ -1,0 +1,27 @@
+"""benchmarks/step_time.py on a tiny network: it runs, and its flop count sees every matrix product of a step."""
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'benchmarks'))
+import step_time  # noqa: E402
+
+
+def test_flop_count_of_a_step():
+    n, B = [20, 16, 8, 3], 16
+    x, y, crit, runs = step_time.setup(['sgd', 'eacg-pch1'], n, B, torch.device('cpu'), max_cg=10)
+    fwd_bwd, step = step_time.matmul_flops(*runs['eacg-pch1'], crit, x, y)
+    # forward, input gradient and weight gradient of every layer, but no input gradient for the first one
+    assert fwd_bwd == sum(3 * 2 * B * a * b for a, b in zip(n[:-1], n[1:])) - 2 * B * n[0] * n[1]
+    assert step == (sum(2 * B * m * m for m in n[1:-1])  # E[h'h'^T]
+                    + 2 * B * n[-1] ** 2 + 2 * n[-1] ** 3  # mean output Hessian, Pos-Eig
+                    + sum(2 * n[t] ** 2 * n[t - 1] + 2 * n[t - 1] ** 2 * n[t] for t in range(2, len(n))))  # C_t W_t, W_t^T (C_t W_t)
+
+
+def test_main_prints_every_method(capsys):
+    med = step_time.main(['--methods', 'eacg-pch1', 'kfi_sm-pch1', '--sizes', '20', '16', '8', '3', '--batch', '16',
+                          '--blocks', '1', '--steps', '2', '--warmup', '0'])
+    assert set(med) == {'sgd', 'eacg-pch1', 'kfi_sm-pch1'} and all(t > 0 for t in med.values())
+    out = capsys.readouterr().out
+    assert 'curvature memory per step' in out and 'matrix products' in out
