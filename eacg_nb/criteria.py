@@ -12,7 +12,7 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.func import grad, hessian, vmap
+from torch.func import grad, jacrev, vmap
 
 # %% ../nbs/02_criteria.ipynb #1236c5af
 def check_targets(logits:torch.Tensor, target:torch.Tensor):
@@ -96,7 +96,7 @@ def _closed_form(crit):
 def autograd_output_derivatives(criterion:Callable, logits:torch.Tensor, target:torch.Tensor) -> OutputDerivatives:
     "Per-sample ξ_i, ∇ξ_i, ∇²ξ_i with respect to the logits by torch.func, for any twice-differentiable criterion."
     def one(h, y): return criterion(h[None], y[None])
-    return OutputDerivatives(*(vmap(f)(logits, target) for f in (one, grad(one), hessian(one))))
+    return OutputDerivatives(*(vmap(f)(logits, target) for f in (one, grad(one), jacrev(jacrev(one)))))
 
 def output_derivatives(criterion:Callable, # a mean-reduced criterion(logits, target): module or function
                        logits:torch.Tensor, # (B, n_k)
