@@ -65,7 +65,7 @@ def curvature_blocks(stats:dict, # batch statistics, at least `curvature_statist
                      weights:list, # W^1..W^k
                      curvature:str='pch1', # one of `CURVATURES`
                      gamma:float|None=None, # γ for curvature='pch'
-                     criterion=None, # the criterion, for the Gauss-Newton check
+                     criterion=None, # the criterion, for the Gauss-Newton check and to skip Pos-Eig where it is convex
                     ) -> list:
     "The bias blocks C_1..C_k of `curvature` from batch statistics."
     gamma = resolve_gamma(curvature, gamma)
@@ -76,7 +76,9 @@ def curvature_blocks(stats:dict, # batch statistics, at least `curvature_statist
         lam = torch.linalg.eigvalsh(top) if known_convexity(criterion) is None else None
         if lam is not None and lam[0] < -1e-8 * lam.abs().max():
             raise ValueError(f"curvature='gn' needs a convex criterion: the mean output Hessian has eigenvalue {lam[0].item():.3g} < 0")
-    if gamma is not None: top, diag = pos_eig(top, gamma), [clip_negative(d, gamma) for d in diag]
+    if gamma is not None:
+        if not known_convexity(criterion): top = pos_eig(top, gamma)  # a convex criterion's C_k is PSD: Pos-Eig keeps it
+        diag = [clip_negative(d, gamma) for d in diag]
     return ea_recursion(weights, top, stats['dd'], diag)
 
 def bias_curvature(model:nn.Sequential, # an FCNN (see `fcnn_layers`)
