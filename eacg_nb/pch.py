@@ -46,7 +46,7 @@ def resolve_gamma(curvature:str, gamma:float|None=None) -> float|None:
 
 def known_convexity(criterion) -> bool|None:
     "Whether the criterion's output Hessian is PSD for every sample: True, False, or None when unknown."
-    if isinstance(criterion, (nn.CrossEntropyLoss, nn.MSELoss)): return True
+    if type(criterion) in (nn.CrossEntropyLoss, nn.MSELoss): return True  # a subclass may compute something else
     if isinstance(criterion, NonConvexLoss): return False
     return None
 
