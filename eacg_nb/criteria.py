@@ -57,10 +57,11 @@ def _cross_entropy(crit, h, target):
     p, y = h.softmax(-1), as_probabilities(target, h.shape[1], h.dtype)
     return OutputDerivatives(torch.logsumexp(h, -1) - (y * h).sum(-1), p - y, _diag(p) - _outer(p, p))
 
+def _mse_hess(h): return 2 / h.shape[1] * torch.eye(h.shape[1], dtype=h.dtype, device=h.device)  # the same for every sample
+
 def _mse(crit, h, target):
     n, r = h.shape[1], h - target
-    eye = torch.eye(n, dtype=h.dtype, device=h.device).expand(len(h), n, n)
-    return OutputDerivatives((r * r).mean(-1), 2 * r / n, 2 / n * eye)
+    return OutputDerivatives((r * r).mean(-1), 2 * r / n, _mse_hess(h).expand(len(h), n, n))
 
 def _nonconvex(crit, h, target):
     p, y = h.softmax(-1), as_probabilities(target, h.shape[1], h.dtype)
@@ -118,13 +119,19 @@ def _per_sample(crit, form, logits, target):
     return form(crit, logits, target) if form else autograd_output_derivatives(crit, logits, target)
 
 # %% ../nbs/02_criteria.ipynb #6f18ec5c
+def _cross_entropy_mean_hess(h):
+    "E[diag(p) - p pᵀ] as diag(E[p]) - PᵀP / B: one product."
+    p = h.softmax(-1)
+    return torch.diag(p.mean(0)) - p.mT @ p / len(p)
+
+_MEAN_HESSIAN = {_cross_entropy: _cross_entropy_mean_hess, _mse: _mse_hess}  # criteria whose mean has a closed form
+
 def mean_output_hessian(criterion:Callable, # a mean-reduced criterion(logits, target): module or function
                         logits:torch.Tensor, # (B, n_k)
                         target:torch.Tensor, # class labels (B,) or float targets (B, n_k)
                        ) -> torch.Tensor:
-    "E_i[∇²_{h^k} ξ_i], the batch mean of the output Hessians: for cross-entropy without the per-sample stack."
+    "E_i[∇²_{h^k} ξ_i], the batch mean of the output Hessians: in closed form for cross-entropy and MSE, without the per-sample stack."
     crit, form = _resolve(criterion, logits, target)
     logits = logits.detach()
-    if form is not _cross_entropy: return _per_sample(crit, form, logits, target).hess.mean(0)
-    p = logits.softmax(-1)
-    return torch.diag(p.mean(0)) - p.mT @ p / len(p)
+    if form in _MEAN_HESSIAN: return _MEAN_HESSIAN[form](logits)
+    return _per_sample(crit, form, logits, target).hess.mean(0)
