@@ -128,7 +128,9 @@ def batch_statistics(model:nn.Sequential, # an FCNN (see `fcnn_layers`)
         logits = model(x)
         check_targets(logits, y)
         torch.autograd.grad(crit(logits, y), [l.linear.weight for l in cap.layers])
-        return cap.statistics(names)
+        stats = cap.statistics(names)
+    if 'dd' in stats: stats['dd'] = [mirror_upper(m) for m in stats['dd']]
+    return stats
 
 # %% ../nbs/04_expectation.ipynb #8a1101c6
 def ea_recursion(weights:list, # W^1..W^k
