@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DATASETS', 'FASHION_MNIST_DIR', 'IMAGENET_MEAN', 'IMAGENET_STD', 'FASHION_FILES', 'Data', 'load_digits_data',
-           'load_fashion_mnist', 'load_cifar10', 'load_imagenet10', 'load_dataset', 'dataloaders']
+           'load_fashion_mnist', 'load_cifar10', 'load_imagenet10', 'load_dataset', 'dataloaders', 'validation_split']
 
 # %% ../nbs/10_data.ipynb #e967308e
 import gzip
@@ -150,3 +150,10 @@ def dataloaders(data:Data, batch_size:int=100, seed:int=0, num_workers:int=0, tr
     train = DataLoader(data.train, batch_size=batch_size, shuffle=train_sampler is None, sampler=train_sampler,
                        generator=g if train_sampler is None else None, num_workers=num_workers)
     return train, DataLoader(data.test, batch_size=max(batch_size, 1000), num_workers=num_workers)
+
+def validation_split(data:Data, fraction:float, seed:int=0) -> Data:
+    "`data` with a deterministic `fraction` of its training set held out as the evaluation split, in place of the test set."
+    if not 0 < fraction < 1: raise ValueError(f'the validation fraction must lie in (0, 1), got {fraction}')
+    train, valid = _split(len(data.train), fraction, seed)
+    return data._replace(name=f'{data.name} (validation)', train=Subset(data.train, train.tolist()), test=Subset(data.train, valid.tolist()))
+

@@ -45,6 +45,7 @@ class FirstBatches:
     def __iter__(self):
         for _, b in zip(range(self.n), self.loader): yield b
     def __len__(self): return min(self.n, len(self.loader))
+    def __getattr__(self, name): return getattr(self.loader, name)  # dataset, batch_size, generator: those of the loader
 
 def time_to_loss(history, threshold) -> float|None:
     "Wall-clock seconds at the end of the first epoch whose training loss is below `threshold` (None if never)."

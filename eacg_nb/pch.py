@@ -77,7 +77,8 @@ def curvature_blocks(stats:dict, # batch statistics, at least `curvature_statist
         if lam is not None and lam[0] < -1e-8 * lam.abs().max():
             raise ValueError(f"curvature='gn' needs a convex criterion: the mean output Hessian has eigenvalue {lam[0].item():.3g} < 0")
     if gamma is not None:
-        if not known_convexity(criterion): top = pos_eig(top, gamma)  # a convex criterion's C_k is PSD: Pos-Eig keeps it
+        # Eq. (8a) takes |·| for every PCH variant: γ is the parameter of Eq. (8b) alone. A convex criterion's C_k is PSD already.
+        if not known_convexity(criterion): top = pos_eig(top, -1.)
         diag = [clip_negative(d, gamma) for d in diag]
     return ea_recursion(weights, top, stats['dd'], diag)
 

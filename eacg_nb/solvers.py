@@ -101,16 +101,17 @@ def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:flo
     norm_u = torch.linalg.vector_norm(u)
     uhat = u / norm_u.clamp(min=tiny)  # u = 0: uhat = 0 and the block is α I
     Gu = G @ uhat
-    g = G.reshape(-1)
-    norm_perp = (g @ g - Gu @ Gu).clamp(min=0).sqrt()  # ||G||² - ||G û||²
+    # G_perp itself, not sqrt(||G||² - ||Gû||²): that difference cancels in float32 when G lies nearly along û
+    G_perp = torch.addr(G, Gu, uhat, alpha=-1)
+    norm_perp = torch.linalg.vector_norm(G_perp)
     scale = float(norm_u) ** 2  # a Python number lets each product be one fused call
     def op(v, out):
         torch.mul(v, damping, out=out)
         out[1:].addmv_(C, v[1:], alpha=(1 - damping) * scale)
     def lift(x, into=None, alpha=1.):
         s = x[0] / norm_perp.clamp(min=tiny)
-        if into is None: return (G * s).addr_(x[1:] - s * Gu, uhat, alpha=alpha)
-        return into.addcmul_(G, s, value=alpha).addr_(x[1:] - s * Gu, uhat, alpha=alpha)
+        if into is None: return torch.addr(G_perp * s, x[1:], uhat)
+        return into.addcmul_(G_perp, s, value=alpha).addr_(x[1:], uhat, alpha=alpha)
     def matrix():
         M = torch.zeros(len(C) + 1, len(C) + 1, dtype=C.dtype, device=C.device)
         M[0, 0] = damping

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from .distributed import is_distributed
@@ -42,7 +43,10 @@ def evaluate(model:nn.Module, criterion, loader) -> tuple:
 
 # %% ../nbs/11_training.ipynb #2e73eedf
 class TrainingDiverged(RuntimeError):
-    "The loss (or an optimizer step) became NaN or Inf; the last good checkpoint is kept."
+    "The loss (or an optimizer step) became NaN or Inf; the last good checkpoint is kept, `history` holds the epochs before."
+    def __init__(self, message:str, history:list|None=None):
+        super().__init__(message)
+        self.history = history or []
 
 def rng_state(loader=None) -> dict:
     "Every random state a training run depends on, in a form `weights_only` loading accepts."
@@ -94,13 +98,16 @@ def fit(model:nn.Module, # the network
         before_step=None, # called as before_step(model, x, y) before each step (e.g. a `HessianErrorTracker`)
         save:bool=True, # write the checkpoint (under torch.distributed: on rank 0 only)
        ) -> list:
-    "Train for `epochs`; the history: one dict per epoch (train_loss, test_loss, test_acc, seconds, cg_iters, lr)."
+    "Train for `epochs`; the history: one dict per epoch from epoch 0, the start (train_loss, test_loss, test_acc, seconds, cg_iters, lr)."
     criterion = criterion if criterion is not None else getattr(opt, 'criterion', None)
     if criterion is None: raise ValueError('fit needs criterion= for an optimizer that does not hold one')
     history = load_checkpoint(checkpoint, model, opt, train_dl, scheduler) if resume and checkpoint and Path(checkpoint).exists() else []
+    if not history:
+        history.append(_start_record(model, opt, criterion, train_dl, valid_dl))
+        if log: log(history[0])
     device = next(model.parameters()).device
-    elapsed = history[-1]['seconds'] if history else 0.
-    for epoch in range(len(history) + 1, epochs + 1):
+    elapsed = history[-1]['seconds']
+    for epoch in range(len(history), epochs + 1):
         model.train()
         if hasattr(getattr(train_dl, 'sampler', None), 'set_epoch'): train_dl.sampler.set_epoch(epoch)  # DistributedSampler
         total, n, cg, steps, start = 0., 0, 0, 0, time.perf_counter()
@@ -110,10 +117,10 @@ def fit(model:nn.Module, # the network
             if before_step is not None: before_step(model, x, y)
             opt.zero_grad()
             loss = criterion(model(x), y)
-            if not _all_finite(loss): raise _diverged(epoch, checkpoint, 'the loss is NaN or Inf')
+            if not _all_finite(loss): raise _diverged(epoch, checkpoint, 'the loss is NaN or Inf', history)
             loss.backward()
             try: opt.step()
-            except NonFiniteError as e: raise _diverged(epoch, checkpoint, str(e)) from None
+            except NonFiniteError as e: raise _diverged(epoch, checkpoint, str(e), history) from None
             total, n, steps = total + loss.item() * len(y), n + len(y), steps + 1
             if isinstance(opt, EACG): cg += sum(d['cg_iters'] for d in opt.diagnostics)
             bar.set_postfix(loss=f'{loss.item():.4f}')
@@ -133,9 +140,17 @@ def _all_finite(loss) -> bool:
     if is_distributed(): torch.distributed.all_reduce(ok, op=torch.distributed.ReduceOp.MIN)
     return bool(ok)
 
-def _diverged(epoch, checkpoint, why) -> TrainingDiverged:
+def _start_record(model, opt, criterion, train_dl, valid_dl) -> dict:
+    "Epoch 0: the losses before the first update, the training loss over the whole training set in evaluation batches."
+    train_eval = DataLoader(train_dl.dataset, batch_size=max(1000, train_dl.batch_size or 1))  # unshuffled: draws no random number
+    train_loss, _ = evaluate(model, criterion, train_eval)
+    test_loss, test_acc = evaluate(model, criterion, valid_dl)
+    return dict(epoch=0, train_loss=train_loss, test_loss=test_loss, test_acc=test_acc, seconds=0.,
+                cg_iters=None, lr=opt.param_groups[0]['lr'])
+
+def _diverged(epoch, checkpoint, why, history) -> TrainingDiverged:
     kept = f'the last good checkpoint (after epoch {epoch - 1}) is kept at {checkpoint}' if checkpoint and epoch > 1 else 'no checkpoint was written'
-    return TrainingDiverged(f'training stopped in epoch {epoch}: {why}; {kept}')
+    return TrainingDiverged(f'training stopped in epoch {epoch}: {why}; {kept}', list(history))
 
 # %% ../nbs/11_training.ipynb #5c4c33aa
 def save_history(history:list, path):
