@@ -62,14 +62,14 @@ def _kfi_solver(sherman_morrison_first:bool):
         for p, g, t, kind in blocks:
             if t in layer_factors: continue
             state = opt.state[opt.layers[t].linear.weight]
-            key = f'kfi_{g["damping"]}'
-            if key not in state or state['kfi_age'] >= opt.kfi_every:
+            # one set of factors per layer: a new damping (a scheduler, load_state_dict) replaces them, no stale copy stays
+            if 'kfi' not in state or state['kfi_age'] >= opt.kfi_every or state['kfi_damping'] != g['damping']:
                 rank_one = sherman_morrison_first and t == 0
-                state[key] = kfi_factors(None if rank_one else stats['second_h'][t], C[t], g['damping'],
-                                         stats['mean_h'][t] if rank_one else None)
-                state['kfi_age'] = 0
+                state['kfi'] = kfi_factors(None if rank_one else stats['second_h'][t], C[t], g['damping'],
+                                           stats['mean_h'][t] if rank_one else None)
+                state['kfi_age'], state['kfi_damping'] = 0, g['damping']
             state['kfi_age'] += 1
-            layer_factors[t] = state[key]
+            layer_factors[t] = state['kfi']
         directions = [kfi_bias_direction(layer_factors[t], p.grad) if kind == 'bias' else kfi_direction(layer_factors[t], p.grad)
                       for p, g, t, kind in blocks]
         nan = torch.full((len(blocks),), float('nan'))
@@ -85,9 +85,9 @@ GRID_CURVATURES = ('pch1', 'pch2', 'gn', 'fisher')
 PAPER_METHODS = ('sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi-pch1', 'kfi-pch2', 'kfi-gn', 'kfi-fisher')
 
 def method_names(criterion=None, paper:bool=False) -> list:
-    "The names `make_optimizer` accepts (the paper's grid only if `paper`), without Gauss-Newton for a non-convex criterion."
+    "The names `make_optimizer` accepts (the paper's grid only if `paper`), without Gauss-Newton for a criterion not known to be convex."
     names = list(PAPER_METHODS) if paper else ['sgd'] + [f'{s}-{c}' for s in GRID_SOLVERS for c in GRID_CURVATURES]
-    return [n for n in names if not (n.endswith('-gn') and known_convexity(criterion) is False)]
+    return [n for n in names if not (n.endswith('-gn') and criterion is not None and known_convexity(criterion) is not True)]
 
 def make_optimizer(name:str, # 'sgd' or '<solver>-<curvature>', see `method_names`
                    model:torch.nn.Sequential, # the FCNN

@@ -53,9 +53,15 @@ class OutputDerivatives(NamedTuple):
 def _diag(v): return torch.diag_embed(v)
 def _outer(a, b): return a[:, :, None] * b[:, None, :]
 
+def _smoothed(crit, target, n, dtype):
+    "Cross-entropy's target rows q_i: (1-ε) y_i + ε/n with ε the label smoothing."
+    y = as_probabilities(target, n, dtype)
+    return y if crit.label_smoothing == 0 else (1 - crit.label_smoothing) * y + crit.label_smoothing / n
+
 def _cross_entropy(crit, h, target):
-    p, y = h.softmax(-1), as_probabilities(target, h.shape[1], h.dtype)
-    return OutputDerivatives(torch.logsumexp(h, -1) - (y * h).sum(-1), p - y, _diag(p) - _outer(p, p))
+    p, q = h.softmax(-1), _smoothed(crit, target, h.shape[1], h.dtype)
+    s = q.sum(-1, keepdim=True)  # 1 for labels and probability rows
+    return OutputDerivatives(s[:, 0] * torch.logsumexp(h, -1) - (q * h).sum(-1), s * p - q, s[:, :, None] * (_diag(p) - _outer(p, p)))
 
 def _mse_hess(h): return 2 / h.shape[1] * torch.eye(h.shape[1], dtype=h.dtype, device=h.device)  # the same for every sample
 
@@ -80,16 +86,27 @@ class Criterion(nn.Module):
         self.fn = fn
     def forward(self, logits, target): return self.fn(logits, target)
 
+_MEAN_REDUCTIONS = {nn.KLDivLoss: ('mean', 'batchmean')}  # reductions that are a plain mean over samples; others: 'mean'
+
 def as_criterion(criterion) -> nn.Module:
-    "`criterion` as an `nn.Module`; `ValueError` for a loss module that does not average over the batch."
+    "`criterion` as an `nn.Module`; `ValueError` for a loss whose value is not the plain mean over samples of a per-sample term."
     if not callable(criterion): raise ValueError(f'a criterion must be callable as criterion(logits, target), got {criterion!r}')
-    if getattr(criterion, 'reduction', 'mean') != 'mean':
-        raise ValueError(f"{type(criterion).__name__} has reduction={criterion.reduction!r}: the objective must be the batch mean (reduction='mean')")
+    name, reduction = type(criterion).__name__, getattr(criterion, 'reduction', 'mean')
+    if reduction not in _MEAN_REDUCTIONS.get(type(criterion), ('mean',)):
+        allowed = ' or '.join(repr(r) for r in _MEAN_REDUCTIONS.get(type(criterion), ('mean',)))
+        raise ValueError(f"{name} has reduction={reduction!r}: the objective must be the batch mean (reduction={allowed})")
+    if isinstance(criterion, (nn.CrossEntropyLoss, nn.NLLLoss)) and criterion.weight is not None:
+        raise ValueError(f'{name} with class weights averages as Σ w_(y_i) ξ_i / Σ w_(y_i), not as the batch mean that '
+                         'EA-CG\'s statistics assume; leave weight=None (resample the classes instead)')
+    weight = getattr(criterion, 'weight', None)
+    if torch.is_tensor(weight) and weight.ndim > 1:
+        raise ValueError(f'{name} has a weight of shape {tuple(weight.shape)}: a per-sample weight makes the objective a weighted mean, '
+                         'not the batch mean that EA-CG\'s statistics assume')
     return criterion if isinstance(criterion, nn.Module) else Criterion(criterion)
 
 def _closed_form(crit):
     "The closed-form derivatives of `crit`, or None where only autograd is exact."
-    if type(crit) is nn.CrossEntropyLoss and crit.weight is None and crit.label_smoothing == 0: return _cross_entropy
+    if type(crit) is nn.CrossEntropyLoss and crit.weight is None: return _cross_entropy
     if type(crit) is nn.MSELoss: return _mse
     if isinstance(crit, NonConvexLoss): return _nonconvex
     return None
@@ -119,12 +136,14 @@ def _per_sample(crit, form, logits, target):
     return form(crit, logits, target) if form else autograd_output_derivatives(crit, logits, target)
 
 # %% ../nbs/02_criteria.ipynb #6f18ec5c
-def _cross_entropy_mean_hess(h):
-    "E[diag(p) - p pᵀ] as diag(E[p]) - PᵀP / B: one product."
+def _cross_entropy_mean_hess(crit, h, target):
+    "E[s (diag(p) - p pᵀ)] as diag(E[s p]) - (s P)ᵀP / B with s = 1ᵀq (1 for class labels, smoothed or not): one product."
     p = h.softmax(-1)
-    return torch.diag(p.mean(0)) - p.mT @ p / len(p)
+    if target.dtype.is_floating_point: p_s = _smoothed(crit, target, h.shape[1], h.dtype).sum(-1, keepdim=True) * p
+    else: p_s = p
+    return torch.diag(p_s.mean(0)) - p_s.mT @ p / len(p)
 
-_MEAN_HESSIAN = {_cross_entropy: _cross_entropy_mean_hess, _mse: _mse_hess}  # criteria whose mean has a closed form
+_MEAN_HESSIAN = {_cross_entropy: _cross_entropy_mean_hess, _mse: lambda crit, h, target: _mse_hess(h)}  # criteria whose mean has a closed form
 
 def mean_output_hessian(criterion:Callable, # a mean-reduced criterion(logits, target): module or function
                         logits:torch.Tensor, # (B, n_k)
@@ -133,5 +152,5 @@ def mean_output_hessian(criterion:Callable, # a mean-reduced criterion(logits, t
     "E_i[∇²_{h^k} ξ_i], the batch mean of the output Hessians: in closed form for cross-entropy and MSE, without the per-sample stack."
     crit, form = _resolve(criterion, logits, target)
     logits = logits.detach()
-    if form in _MEAN_HESSIAN: return _MEAN_HESSIAN[form](logits)
+    if form in _MEAN_HESSIAN: return _MEAN_HESSIAN[form](crit, logits, target)
     return _per_sample(crit, form, logits, target).hess.mean(0)

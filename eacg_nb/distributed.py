@@ -46,7 +46,7 @@ def all_reduce_means(tensors:list, local_count:int) -> int:
 def shard_weighted_hook(capture, bucket):
     "A DDP communication hook: the mean gradient over all samples of all ranks (shards of any size)."
     buf = bucket.buffer()
-    count = buf.new_tensor([float(len(capture.h_in[0]))])
+    count = buf.new_tensor([float(capture.samples())])
     buf.mul_(count)
     work = [dist.all_reduce(t, async_op=True).get_future() for t in (buf, count)]
     return torch.futures.collect_all(work).then(lambda _: buf.div_(count))
@@ -58,9 +58,9 @@ def setup(opt, model):
     opt.ddp = isinstance(model, DistributedDataParallel)
     if opt.ddp: model.register_comm_hook(opt.capture, shard_weighted_hook)
 
-def synchronise(opt, stats:dict, blocks:list, loss):
+def synchronise(opt, stats:dict, blocks:list, loss, count:int):
     "Average the statistics (and, without DDP, the gradients) and the loss over the ranks; the bytes sent."
     tensors = [s for v in stats.values() for s in v if s is not None]
     if not opt.ddp: tensors += [p.grad for p, *_ in blocks]
     if loss is not None: tensors.append(loss)
-    return all_reduce_means(tensors, len(opt.capture.h_in[0]))
+    return all_reduce_means(tensors, count)

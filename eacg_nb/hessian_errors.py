@@ -34,7 +34,7 @@ def layerwise_errors(model:torch.nn.Sequential, # an FCNN
     target = [abs_eig(H) for H in exact_bias_hessian(model, criterion, x, y, chunk)]
     out = {}
     for c in curvatures:
-        if c == 'gn' and known_convexity(criterion) is False: out[c] = None; continue
+        if c == 'gn' and known_convexity(criterion) is not True: out[c] = None; continue
         errors = [torch.linalg.matrix_norm(C - T).item() for C, T in zip(bias_curvature(model, criterion, x, y, c), target)]
         out[c] = dict(layers=errors, total=math.sqrt(sum(e * e for e in errors)))
     return out

@@ -10,64 +10,126 @@ __all__ = ['ACTIVATIONS', 'PAPER_HIDDEN', 'Activation', 'register_activation', '
 from typing import Callable, NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 # %% ../nbs/00_network.ipynb #241f2789
+def _zeros(z): return torch.zeros_like(z)
 def _sigmoid(m, z, h): d = torch.addcmul(h, h, h, value=-1); return d, torch.addcmul(d, h, d, value=-2)  # h - h², d - 2hd
 def _tanh(m, z, h): d = 1 - h * h; return d, -2 * h * d
-def _relu(m, z, h): return (z > 0).to(z.dtype), torch.zeros_like(z)
+def _relu(m, z, h): return (z > 0).to(z.dtype), _zeros(z)
+def _identity(m, z, h): return torch.ones_like(z), _zeros(z)
+def _leaky_relu(m, z, h): return torch.where(z > 0, 1., z.new_tensor(m.negative_slope)), _zeros(z)
+def _inside(z, low, high): return ((z > low) & (z < high)).to(z.dtype)
+def _hardtanh(m, z, h): return _inside(z, m.min_val, m.max_val), _zeros(z)  # ReLU6 is Hardtanh(0, 6)
+def _hardsigmoid(m, z, h): return _inside(z, -3, 3) / 6, _zeros(z)
+
+def _hardswish(m, z, h):  # z (z + 3) / 6 strictly between -3 and 3, as PyTorch's own derivative
+    inside = _inside(z, -3, 3)
+    return inside * (z / 3 + .5) + (z >= 3).to(z.dtype), inside / 3
 
 def _softplus(m, z, h):
     s, linear = torch.sigmoid(m.beta * z), m.beta * z > m.threshold
     return torch.where(linear, 1., s), torch.where(linear, 0., m.beta * s * (1 - s))
 
+def _exp_below_zero(z, slope, scale=1.):
+    "The negative branch of the ELU family: scale·e^{slope·z} and its derivative (z clamped at 0 so that e^z cannot overflow)."
+    e = scale * torch.exp(torch.clamp(z, max=0) * slope)
+    return e, slope * e
+
 def _elu(m, z, h):
-    e = m.alpha * torch.exp(torch.clamp(z, max=0))
-    return torch.where(z > 0, 1., e), torch.where(z > 0, 0., e)
+    e, e2 = _exp_below_zero(z, 1., m.alpha)
+    return torch.where(z > 0, 1., e), torch.where(z > 0, 0., e2)
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+def _selu(m, z, h):
+    e, e2 = _exp_below_zero(z, 1., _SELU_ALPHA * _SELU_SCALE)
+    return torch.where(z > 0, _SELU_SCALE, e), torch.where(z > 0, 0., e2)
+
+def _celu(m, z, h):
+    e, e2 = _exp_below_zero(z, 1 / m.alpha)
+    return torch.where(z > 0, 1., e), torch.where(z > 0, 0., e2)
 
 def _gelu(m, z, h):
+    if m.approximate == 'tanh':  # z (1 + tanh u) / 2, u = c (z + 0.044715 z³)
+        c = (2 / torch.pi) ** .5
+        t = torch.tanh(c * (z + 0.044715 * z ** 3))
+        du, d2u, sech2 = c * (1 + 3 * 0.044715 * z * z), 6 * c * 0.044715 * z, 1 - t * t
+        return .5 * (1 + t) + .5 * z * sech2 * du, sech2 * du + .5 * z * sech2 * (d2u - 2 * t * du * du)
     phi = torch.exp(-z * z / 2) / (2 * torch.pi) ** .5
     return 0.5 * (1 + torch.erf(z / 2 ** .5)) + z * phi, phi * (2 - z * z)
 
+def _silu(m, z, h):
+    s = torch.sigmoid(z)
+    return s * (1 + z * (1 - s)), s * (1 - s) * (2 + z * (1 - 2 * s))
+
+def _mish(m, z, h):  # z tanh(softplus z): with t = tanh(softplus z), s = sigmoid z, t' = (1 - t²) s
+    t, s = torch.tanh(F.softplus(z)), torch.sigmoid(z)
+    dt = (1 - t * t) * s
+    return t + z * dt, dt * (2 + z * ((1 - s) - 2 * t * s))
+
+def _softsign(m, z, h):
+    a = 1 / (1 + z.abs())
+    return a * a, -2 * torch.sign(z) * a ** 3
+
+def _logsigmoid(m, z, h):
+    s = torch.sigmoid(z)
+    return 1 - s, -s * (1 - s)
+
+def _tanhshrink(m, z, h):
+    t = torch.tanh(z)
+    return t * t, 2 * t * (1 - t * t)
+
 # %% ../nbs/00_network.ipynb #b845c233
 class Activation(NamedTuple):
-    "An activation of the table: its module class and its closed-form `(σ', σ'')` given `(module, z, h)`."
+    "An activation of the table: its module class and its `(σ', σ'')` given `(module, z, h)`, None for autograd's."
     module: type
-    derivs: Callable
-    exact: Callable = lambda m: True  # whether the closed form holds for this module's settings
+    derivs: Callable | None
 
 ACTIVATIONS = {
-    'sigmoid':  Activation(nn.Sigmoid, _sigmoid),
-    'tanh':     Activation(nn.Tanh, _tanh),
-    'softplus': Activation(nn.Softplus, _softplus),
-    'relu':     Activation(nn.ReLU, _relu),
-    'elu':      Activation(nn.ELU, _elu),
-    'gelu':     Activation(nn.GELU, _gelu, lambda m: m.approximate == 'none'),
+    'sigmoid':     Activation(nn.Sigmoid, _sigmoid),
+    'tanh':        Activation(nn.Tanh, _tanh),
+    'softplus':    Activation(nn.Softplus, _softplus),
+    'relu':        Activation(nn.ReLU, _relu),
+    'elu':         Activation(nn.ELU, _elu),
+    'gelu':        Activation(nn.GELU, _gelu),
+    'leaky_relu':  Activation(nn.LeakyReLU, _leaky_relu),
+    'relu6':       Activation(nn.ReLU6, _hardtanh),
+    'hardtanh':    Activation(nn.Hardtanh, _hardtanh),
+    'hardsigmoid': Activation(nn.Hardsigmoid, _hardsigmoid),
+    'hardswish':   Activation(nn.Hardswish, _hardswish),
+    'selu':        Activation(nn.SELU, _selu),
+    'celu':        Activation(nn.CELU, _celu),
+    'silu':        Activation(nn.SiLU, _silu),
+    'mish':        Activation(nn.Mish, _mish),
+    'softsign':    Activation(nn.Softsign, _softsign),
+    'logsigmoid':  Activation(nn.LogSigmoid, _logsigmoid),
+    'tanhshrink':  Activation(nn.Tanhshrink, _tanhshrink),
+    'identity':    Activation(nn.Identity, _identity),
 }
+_BY_MODULE = {a.module: a for a in ACTIVATIONS.values()}
 
 # %% ../nbs/00_network.ipynb #4b7be0c7
-_ELEMENTWISE = {a.module for a in ACTIVATIONS.values()} | {
-    nn.Identity, nn.LeakyReLU, nn.SiLU, nn.Mish, nn.Hardtanh, nn.ReLU6, nn.CELU, nn.SELU,
-    nn.Softsign, nn.Tanhshrink, nn.LogSigmoid, nn.Hardsigmoid, nn.Hardswish}
-
-def register_activation(cls:type):
+def register_activation(cls:type, # an nn.Module class that applies one scalar function to every entry
+                        derivs:Callable|None=None, # (module, z, h) -> (σ'(z), σ''(z)); None: autograd
+                       ):
     "Declare the `nn.Module` class `cls` an elementwise, twice-differentiable activation."
-    _ELEMENTWISE.add(cls)
+    _BY_MODULE[cls] = Activation(cls, derivs)
     return cls
 
 def is_elementwise(m:nn.Module) -> bool:
     "Whether `m` is a module known to apply one scalar function to every entry."
-    return type(m) in _ELEMENTWISE
+    return type(m) in _BY_MODULE
 
 # %% ../nbs/00_network.ipynb #1407b9bb
 def autograd_derivatives(act:nn.Module, z:torch.Tensor):
     "`(σ(z), σ'(z), σ''(z))` of an elementwise module by two backward passes of a sum."
-    with torch.enable_grad():
-        z = z.detach().requires_grad_()
+    with torch.inference_mode(False), torch.enable_grad():  # also inside the optimizer's step
+        z = z.detach().clone().requires_grad_()
         h = act(z)
         d1, = torch.autograd.grad(h.sum(), z, create_graph=True)
         d2 = torch.autograd.grad(d1.sum(), z, allow_unused=True)[0] if d1.requires_grad else None
-    return h.detach(), d1.detach(), torch.zeros_like(z) if d2 is None else d2
+        return h.detach(), d1.detach(), torch.zeros_like(z) if d2 is None else d2
 
 def derivatives(act:nn.Module|None, # the activation σ; None is the identity (the output layer)
                 z:torch.Tensor, # pre-activations z
@@ -75,8 +137,8 @@ def derivatives(act:nn.Module|None, # the activation σ; None is the identity (t
                ):
     "`(h, h', h'')` = `(σ(z), σ'(z), σ''(z))`, elementwise."
     if act is None: return z, torch.ones_like(z), torch.zeros_like(z)
-    entry = next((a for a in ACTIVATIONS.values() if type(act) is a.module and a.exact(act)), None)
-    if entry is None: return autograd_derivatives(act, z)
+    entry = _BY_MODULE.get(type(act))
+    if entry is None or entry.derivs is None: return autograd_derivatives(act, z)
     with torch.no_grad():
         h = act(z) if h is None else h
         return h, *entry.derivs(act, z, h)
@@ -111,9 +173,14 @@ def fcnn_layers(model:nn.Module, # an nn.Sequential of nn.Linear and elementwise
     "The layers of `model`, first layer first; `ValueError` if it is not a Sequential of `nn.Linear` and elementwise activations."
     if not isinstance(model, nn.Sequential):
         raise ValueError(f'expected an nn.Sequential of nn.Linear and elementwise activations, got {type(model).__name__}')
-    layers = []
+    layers, owner = [], {}  # owner: id of each parameter -> the index of its module
     for i, m in enumerate(model):
         if isinstance(m, nn.Linear):
+            for name, p in m.named_parameters():
+                if id(p) in owner:
+                    raise ValueError(f'module {i} (Linear) shares its {name} with module {owner[id(p)]}: EA-CG gives every layer blocks '
+                                     'of its own, so a layer used twice or a tied weight is not supported')
+                owner[id(p)] = i
             if layers and layers[-1].linear.out_features != m.in_features:
                 raise ValueError(f'module {i} (Linear) takes {m.in_features} inputs but the layer before gives {layers[-1].linear.out_features}')
             layers.append(Layer(m, None))
@@ -122,6 +189,7 @@ def fcnn_layers(model:nn.Module, # an nn.Sequential of nn.Linear and elementwise
         else:
             why = ('comes before the first nn.Linear' if is_elementwise(m) and not layers else
                    'follows another activation' if is_elementwise(m) else
+                   'has parameters of its own, which are not an nn.Linear' if any(True for _ in m.parameters()) else
                    'is neither nn.Linear nor an elementwise activation (see register_activation)')
             raise ValueError(f'module {i} ({type(m).__name__}) {why}: EA-CG needs an nn.Sequential of nn.Linear and elementwise activations')
     if not layers: raise ValueError('the model has no nn.Linear layer')

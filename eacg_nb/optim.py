@@ -97,7 +97,7 @@ class EACG(torch.optim.Optimizer):
 
 # %% ../nbs/07_optimizer.ipynb #6dd325e7
 def _step(self, closure=None):
-    "One damped Newton step from the forward and backward pass recorded since the last step (or made by `closure`)."
+    "One damped Newton step from the forward and backward passes recorded since the last step (or made by `closure`)."
     loss = None
     if closure is not None:
         with torch.enable_grad(): loss = closure()
@@ -111,18 +111,21 @@ def _newton_step(self):
     solver_names = tuple(solver.statistics(len(self.layers)))
     cap, names = self.capture, curvature_statistics(self.curvature) + solver_names
     if (why := cap.missing(names)):
-        hint = (' (the criterion is a plain function: call it as opt.criterion(...) so the optimizer sees its inputs)'
-                if isinstance(self.criterion, Criterion) else '')
+        hint = ('' if 'criterion' not in why else
+                ' (the criterion is a plain function: call it as opt.criterion(...) so the optimizer sees its inputs)' if isinstance(self.criterion, Criterion) else
+                ' (call the criterion object the optimizer was given, opt.criterion, not another instance)')
         raise RuntimeError(f'EACG.step() needs loss = criterion(model(x), y); loss.backward() before it: {why}{hint}')
+    batch = cap.batch()  # ValueError if the losses were not scaled by their shares
     blocks = [(p, g, *self._where[p]) for g in self.param_groups for p in g['params'] if p.grad is not None]
-    stats = cap.statistics(names)
-    if is_distributed(): self.communicated_bytes = synchronise(self, stats, blocks, cap.loss)  # before any check, so all ranks agree
-    if cap.loss is not None: _check_finite('the loss', [cap.loss])
-    if 'out_hess' in stats: _check_finite('the output Hessian', stats['out_hess'])  # before its eigendecomposition
-    C = curvature_blocks(stats, [l.linear.weight for l in self.layers], self.curvature, self.gamma, self.criterion)
-    _check_finite('the curvature', C)
-    lifts, coords, iters, rel = solver.solve(self, blocks, C, stats)
-    _check_finite('a direction', coords)
+    with torch.autocast(self.layers[0].linear.weight.device.type, enabled=False):  # the step runs in the parameters' dtype
+        stats = cap.statistics(names, batch)
+        if is_distributed(): self.communicated_bytes = synchronise(self, stats, blocks, batch.loss, batch.count)  # before any check, so all ranks agree
+        if batch.loss is not None: _check_finite('the loss', [batch.loss])
+        if 'out_hess' in stats: _check_finite('the output Hessian', stats['out_hess'])  # before its eigendecomposition
+        C = curvature_blocks(stats, [l.linear.weight for l in self.layers], self.curvature, self.gamma, self.criterion)
+        _check_finite('the curvature', C)
+        lifts, coords, iters, rel = solver.solve(self, blocks, C, stats)
+        _check_finite('a direction', coords)
     held = C + [s for name in statistic_requests(solver_names) for s in stats[name] if s is not None]
     held += [v for st in self.state.values() for f in st.values() if isinstance(f, dict) for v in f.values() if torch.is_tensor(v)]
     self.curvature_bytes = sum(x.numel() * x.element_size() for x in held)
@@ -142,7 +145,12 @@ def _finite(tensors) -> bool:
 def _check_finite(what, tensors):
     if not _finite(tensors): raise NonFiniteError(f'{what} has a NaN or Inf: the step was not taken')
 
-EACG.step, EACG._newton_step = _step, _newton_step
+def _zero_grad(self, set_to_none:bool=True):
+    "Zero the gradients, and forget the passes whose gradients they were."
+    torch.optim.Optimizer.zero_grad(self, set_to_none)
+    self.capture.passes = [p for p in self.capture.passes if not p.complete]
+
+EACG.step, EACG._newton_step, EACG.zero_grad = _step, _newton_step, _zero_grad
 
 # %% ../nbs/07_optimizer.ipynb #c1733c2a
 def _ea_weight(C, stats, t, G, damping): return ea_weight_system(C, stats['mean_h'][t], G, damping)

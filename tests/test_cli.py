@@ -1,0 +1,102 @@
+"""`eacg_train` as a user runs it: a subprocess, its exit status, its stderr, and what it leaves on disk."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+FAST = ['--hidden', '8', '--epochs', '1', '--batch-size', '200', '--threads', '1']
+
+
+def train(*args, cwd, env=None):
+    "Run `eacg_train args` in `cwd`: (exit status, stdout, stderr)."
+    r = subprocess.run([sys.executable, '-m', 'eacg_nb', *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, **(env or {})})
+    return r.returncode, r.stdout, r.stderr
+
+
+def one_line_error(rc, err, *words):
+    assert rc == 2, (rc, err)
+    assert err.count('\n') == 1 and err.startswith('eacg_train: error: ') and 'Traceback' not in err, err
+    for w in words: assert w in err, (w, err)
+
+
+@pytest.mark.parametrize('args, words', [
+    (['--epochs', '0'], ['--epochs', '0 is not an integer >= 1']),
+    (['--lr', '-1'], ['--lr', 'must be > 0']),
+    (['--damping', '1.5'], ['--damping', 'in (0, 1)']),
+    (['--batch-size', 'ten'], ['--batch-size', "'ten' is not an integer"]),
+    (['--methods', 'adam'], ['unknown methods adam']),
+    (['--lr', 'kfi-fisher=0.1'], ['do not run: kfi-fisher']),
+    (['--valid-fraction', '1'], ['--valid-fraction']),
+    (['--resume'], ['--resume needs --out']),
+])
+def test_bad_options(tmp_path, args, words):
+    rc, out, err = train(*FAST, *args, cwd=tmp_path)
+    one_line_error(rc, err, *words)
+    assert not any(tmp_path.iterdir()), 'a run folder was left behind'
+
+
+def test_missing_data(tmp_path):
+    (tmp_path / 'empty').mkdir()
+    rc, _, err = train(*FAST, '--data', 'cifar10', '--root', str(tmp_path / 'empty'), '--out', str(tmp_path / 'run'), cwd=tmp_path)
+    one_line_error(rc, err, 'cifar-10-batches-py', '--download')
+    rc, _, err = train(*FAST, '--data', 'fashion-mnist', '--root', str(tmp_path / 'empty'), '--out', str(tmp_path / 'run'), cwd=tmp_path)
+    one_line_error(rc, err, 'apt-get install dataset-fashion-mnist')
+    assert not (tmp_path / 'run').exists()
+
+
+def test_download_without_network(tmp_path):
+    unreachable = {'http_proxy': 'http://127.0.0.1:9', 'https_proxy': 'http://127.0.0.1:9', 'HTTP_PROXY': 'http://127.0.0.1:9', 'HTTPS_PROXY': 'http://127.0.0.1:9'}
+    rc, _, err = train(*FAST, '--data', 'cifar10', '--download', '--root', str(tmp_path / 'data'), '--out', str(tmp_path / 'run'), cwd=tmp_path, env=unreachable)
+    one_line_error(rc, err, '--data cifar10')
+    assert not (tmp_path / 'run').exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='a CUDA device exists here')
+def test_no_cuda(tmp_path):
+    rc, _, err = train(*FAST, '--device', 'cuda', cwd=tmp_path)
+    one_line_error(rc, err, 'no CUDA device')
+    rc, _, err = train(*FAST, '--device', 'tpu9', cwd=tmp_path)
+    one_line_error(rc, err, '--device tpu9')
+    assert not any(tmp_path.iterdir())
+
+
+def test_resume(tmp_path):
+    rc, _, err = train(*FAST, '--resume', '--out', str(tmp_path / 'nothing'), cwd=tmp_path)
+    one_line_error(rc, err, 'holds no eacg_train run')
+    run = tmp_path / 'run'
+    rc, out, err = train(*FAST, '--methods', 'eacg-pch1', '--out', str(run), cwd=tmp_path)
+    assert rc == 0 and 'it/s' not in err, err  # no progress bar when stderr is not a terminal
+    summary = json.loads((run / 'summary.json').read_text())
+    assert summary['argv'] == [*FAST, '--methods', 'eacg-pch1']
+    rc, _, err = train(*FAST, '--methods', 'eacg-pch1', '--out', str(run), '--resume', '--damping', '0.5', cwd=tmp_path)
+    one_line_error(rc, err, 'damping of eacg-pch1: 0.005 in the checkpoint, 0.5 now')
+    rc, _, err = train(*FAST, '--epochs', '2', '--methods', 'eacg-pch1', '--out', str(run), '--resume', cwd=tmp_path)  # more epochs: allowed
+    assert rc == 0, err
+    assert json.loads((run / 'summary.json').read_text())['final']['eacg-pch1']['epoch'] == 2
+
+
+def test_divergence(tmp_path):
+    run = tmp_path / 'run'
+    rc, out, err = train(*FAST, '--act', 'identity', '--methods', 'sgd', 'eacg-pch1', '--lr', 'sgd=1e12', '--out', str(run), cwd=tmp_path)
+    assert rc == 1 and 'diverged: sgd' in err and 'Traceback' not in err, (rc, err)
+    assert (run / 'sgd.csv').read_text().count('\n') == 2  # the header and epoch 0, before the divergence
+    assert (run / 'eacg-pch1.csv').exists() and (run / 'curves.png').exists()
+    summary = json.loads((run / 'summary.json').read_text())
+    assert 'sgd' in summary['diverged'] and summary['final']['eacg-pch1']['epoch'] == 1
+
+
+def test_help(tmp_path):
+    rc, out, _ = train('--help', cwd=tmp_path)
+    assert rc == 0
+    for option in ['--data', '--root', '--download', '--valid-fraction', '--hidden', '--act', '--criterion', '--delta', '--eps', '--methods',
+                   '--epochs', '--batch-size', '--lr', '--damping', '--max-cg', '--eps-cg', '--gamma', '--kfi-every', '--device', '--threads',
+                   '--seed', '--out', '--resume', '--no-progress', '--hessian-errors']:
+        assert option in out, option
+    text = ' '.join(out.split())
+    assert text.count('default: 0.05, and 0.1 for sgd') == 1 and text.count('default: runs/') == 1 and '(default: None)' not in text
+    assert 'tuned for' in text
