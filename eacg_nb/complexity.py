@@ -58,9 +58,16 @@ def loglog_slope(xs, ys) -> float:
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
 
 # %% ../nbs/09_complexity.ipynb #045122a2
+def _peak_bytes() -> int:
+    "This process's peak resident memory: VmHWM, which starts afresh at exec (ru_maxrss would carry over the parent's peak)."
+    try:
+        with open('/proc/self/status') as f: return next(int(l.split()[1]) * 1024 for l in f if l.startswith('VmHWM:'))
+    except (OSError, StopIteration):  # no /proc: ru_maxrss (in KiB on Linux, bytes on macOS)
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == 'darwin' else 1024)
+
 def _one_step(method, sizes, batch, seed=0):
     "One warm-up and one timed training step; seconds of the timed one, and the peak resident memory in bytes."
-    import resource
     torch.manual_seed(seed)
     model, crit = mlp(sizes), nn.CrossEntropyLoss()
     x, y = torch.randn(batch, sizes[0]), torch.randint(0, sizes[-1], (batch,))
@@ -69,7 +76,7 @@ def _one_step(method, sizes, batch, seed=0):
         t0 = time.perf_counter()
         opt.zero_grad(); crit(model(x), y).backward(); opt.step()
         seconds = time.perf_counter() - t0
-    return dict(method=method, seconds=seconds, peak_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    return dict(method=method, seconds=seconds, peak_bytes=_peak_bytes())
 
 def one_step_report(method:str, sizes:list, batch:int) -> dict:
     "Time and peak memory of a training step of `method`, measured in a fresh Python process."

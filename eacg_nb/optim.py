@@ -88,8 +88,12 @@ class EACG(torch.optim.Optimizer):
     def add_param_group(self, group):
         super().add_param_group(group)
         g = self.param_groups[-1]
-        _check_group(g['lr'], g['damping'], g['max_cg'], g['eps_cg'])
-        if hasattr(self, '_where'): self._check_owned(g)
+        try:
+            _check_group(g['lr'], g['damping'], g['max_cg'], g['eps_cg'])
+            if hasattr(self, '_where'): self._check_owned(g)
+        except ValueError:
+            self.param_groups.pop()  # a refused group leaves the optimizer as it was
+            raise
 
     def close(self):
         "Remove the hooks from the model and criterion."
