@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['DATASETS', 'FASHION_MNIST_DIR', 'IMAGENET_MEAN', 'IMAGENET_STD', 'FASHION_FILES', 'Data', 'load_digits_data',
-           'load_fashion_mnist', 'load_cifar10', 'load_imagenet10', 'load_dataset', 'dataloaders', 'validation_split']
+           'fashion_mnist_available', 'load_fashion_mnist', 'load_cifar10', 'load_imagenet10', 'load_dataset',
+           'dataloaders', 'validation_split']
 
 # %% ../nbs/10_data.ipynb #e967308e
 import gzip
@@ -78,12 +79,18 @@ def _torchvision_fashion_root(folder:Path, cache) -> Path:
             with gzip.open(packed, 'rb') as src, open(target, 'wb') as dst: shutil.copyfileobj(src, dst)
     return root
 
+def _missing_fashion_files(folder:Path) -> list:
+    return [n for n in FASHION_FILES if not (folder / n).exists() and not (folder / f'{n}.gz').exists()]
+
+def fashion_mnist_available(root=None) -> bool:
+    "Whether the four Fashion-MNIST files are in `root` (default: the Debian package's folder)."
+    return not _missing_fashion_files(Path(root or FASHION_MNIST_DIR))
+
 def load_fashion_mnist(root=None, cache=None) -> Data:
     "Fashion-MNIST (60000 train, 10000 test images of 28x28) from a folder holding its four idx(.gz) files."
     from torchvision.datasets import FashionMNIST
     folder = Path(root or FASHION_MNIST_DIR)
-    missing = [n for n in FASHION_FILES if not (folder / n).exists() and not (folder / f'{n}.gz').exists()]
-    if missing:
+    if (missing := _missing_fashion_files(folder)):
         raise FileNotFoundError(f'Fashion-MNIST: looked in {folder} for {", ".join(f + "[.gz]" for f in missing)}. '
                                 f'Install the Debian package (apt-get install dataset-fashion-mnist) or pass the folder holding these files as root.')
     tv_root = _torchvision_fashion_root(folder, cache)
