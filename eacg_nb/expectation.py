@@ -85,7 +85,7 @@ class Capture:
         me = weakref.ref(self)  # the hooks must not keep the capture, and what it recorded, alive
         handles = [l.linear.register_forward_hook(_linear_hook(me, t)) for t, l in enumerate(self.layers)]
         handles.append(criterion.register_forward_hook(_criterion_hook(me)))
-        handles += [p.register_post_accumulate_grad_hook(_accumulated_hook(me)) for l in self.layers for p in l.linear.parameters()]
+        handles += [p.register_post_accumulate_grad_hook(_accumulated_hook(me, p)) for l in self.layers for p in l.linear.parameters()]
         self._release = weakref.finalize(self, _remove_all, handles)
         self.recording, self.passes, self.backward_pass = True, [], None
 
@@ -119,7 +119,8 @@ def _active(capture_ref, out):
 
 def _linear_hook(capture_ref, t):
     def hook(module, args, out):
-        if (cap := _active(capture_ref, out)) is None: return
+        # a deep copy of the model (an EMA copy, say) carries this hook along: only the layer itself records
+        if (cap := _active(capture_ref, out)) is None or module is not cap.layers[t].linear: return
         if t == 0: cap.passes.append(_Pass(len(cap.layers), accumulated=not cap.into_grad))
         if not cap.passes: return
         p = cap.passes[-1]
@@ -133,14 +134,14 @@ def _backward_started(capture_ref, p, grad):
     "The backward pass through the top layer begins: the parameters' gradients that follow belong to pass `p`."
     if (cap := capture_ref()) is not None: cap.backward_pass = p
 
-def _accumulated_hook(capture_ref):
-    def hook(param):
-        if (cap := capture_ref()) is not None and cap.backward_pass is not None: cap.backward_pass.accumulated = True
+def _accumulated_hook(capture_ref, param):
+    def hook(p):
+        if p is param and (cap := capture_ref()) is not None and cap.backward_pass is not None: cap.backward_pass.accumulated = True
     return hook
 
 def _criterion_hook(capture_ref):
     def hook(module, args, out):
-        if (cap := _active(capture_ref, out)) is None or not cap.passes: return
+        if (cap := _active(capture_ref, out)) is None or module is not cap.criterion or not cap.passes: return
         p = cap.passes[-1]
         p.logits, p.target, p.loss = args[0].detach(), args[1], out.detach()
         out.register_hook(partial(p.set, 'share', None))  # the factor the loss was scaled by before backward()
