@@ -2,6 +2,8 @@
 
     python benchmarks/step_time.py                          # CPU, float32, batch 500, the default methods
     python benchmarks/step_time.py --methods sgd eacg-pch1  # a subset
+    python benchmarks/step_time.py --methods eacg-pch1/10   # curvature_every=10 (any method: name/T)
+    python benchmarks/step_time.py --grid                   # EA-CG-PCH1 at T = 1 and 10 on both paper networks x batch 100, 500, 1000
     python benchmarks/step_time.py --device cuda            # on a GPU
 
 A step is what a training loop does per batch: zero_grad, forward, loss, backward, optimizer step.
@@ -22,6 +24,7 @@ from eacg_nb.complexity import space_formula
 from eacg_nb.network import PAPER_HIDDEN, mlp
 
 CIFAR10 = [3072, *PAPER_HIDDEN, 10]
+FASHION_MNIST = [784, *PAPER_HIDDEN, 10]
 DEFAULT_METHODS = ['sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi-pch1', 'kfi-gn', 'kfi-fisher', 'kfi_sm-pch1']
 
 
@@ -42,9 +45,11 @@ def setup(methods, sizes, batch, device, max_cg):
     y = torch.randint(0, sizes[-1], (batch,), device=device)
     crit = nn.CrossEntropyLoss()
     runs = {}
-    for name in methods:
+    for spec in methods:
+        name, _, every = spec.partition('/')  # 'eacg-pch1/10': curvature_every=10
         model = mlp(sizes).to(device)
-        runs[name] = model, make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5)
+        hyper = dict(curvature_every=int(every)) if every else {}
+        runs[spec] = model, make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5, **hyper)
     return x, y, crit, runs
 
 
@@ -71,6 +76,41 @@ def matmul_flops(model, opt, crit, x, y):
     return counts
 
 
+def floor_ratios(runs, crit, x, y, everies):
+    "Per T: EA-CG step / SGD step if matrix products were all that took time, at one rate (one step in T computes the curvature)."
+    fb, refresh = matmul_flops(*runs[f'eacg-pch1/{everies[0]}'], crit, x, y)  # everies[0] = 1: every step computes it
+    out = {}
+    for T in everies:
+        model, opt = runs[f'eacg-pch1/{T}']
+        if T > 1 and opt._refresh_due(): matmul_flops(model, opt, crit, x, y)  # so that the counted step reuses the curvature
+        reuse = refresh if T == 1 else matmul_flops(model, opt, crit, x, y)[1]
+        out[T] = (fb + (refresh + (T - 1) * reuse) / T) / fb
+    return out
+
+
+def grid(device, max_cg, blocks, steps, warmup, batches=(100, 500, 1000), everies=(1, 10)):
+    "EA-CG-PCH1 against SGD and against its matrix-product floor, for both paper networks, the batches and curvature_every values."
+    print(f'EA-CG-PCH1 (max_cg={max_cg}, eps_cg=1e-5) and SGD (momentum 0.9), sigmoid, float32, {device}, {torch.get_num_threads()} threads; '
+          f'median of {blocks * steps} steps, methods alternating in blocks of {steps}')
+    print(f'  {"network":14s} {"batch":>5s} {"SGD ms":>8s}' + ''.join(f'   {"T=" + str(T) + " ms":>9s} {"/ SGD":>6s} {"floor":>6s} {"/ floor":>7s}' for T in everies))
+    rows = []
+    for label, sizes in (('CIFAR-10', CIFAR10), ('Fashion-MNIST', FASHION_MNIST)):
+        for batch in batches:
+            methods = ['sgd'] + [f'eacg-pch1/{T}' for T in everies]
+            x, y, crit, runs = setup(methods, sizes, batch, torch.device(device), max_cg)
+            med, _ = measure(runs, crit, x, y, blocks, steps, warmup)
+            row = dict(network=label, batch=batch, sgd=med['sgd'])
+            line = f'  {label:14s} {batch:5d} {1e3 * med["sgd"]:8.2f}'
+            floors = floor_ratios(runs, crit, x, y, everies)
+            for T in everies:
+                ratio, floor = med[f'eacg-pch1/{T}'] / med['sgd'], floors[T]
+                row[T] = dict(ms=1e3 * med[f'eacg-pch1/{T}'], sgd=ratio, floor=floor, over_floor=ratio / floor)
+                line += f'   {1e3 * med[f"eacg-pch1/{T}"]:9.2f} {ratio:6.3f} {floor:6.3f} {ratio / floor:7.3f}'
+            print(line, flush=True)
+            rows.append(row)
+    return rows
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--device', default='cpu')
@@ -81,7 +121,9 @@ def main(argv=None):
     p.add_argument('--warmup', type=int, default=2, help='untimed steps at the start of each block')
     p.add_argument('--max-cg', type=int, default=10)
     p.add_argument('--sizes', type=int, nargs='+', default=CIFAR10)
+    p.add_argument('--grid', action='store_true', help='EA-CG-PCH1 at curvature_every 1 and 10 on both paper networks, batch 100, 500, 1000')
     a = p.parse_args(argv)
+    if a.grid: return grid(a.device, a.max_cg, a.blocks, a.steps, a.warmup)
     methods = ['sgd'] + [m for m in a.methods if m != 'sgd']
     x, y, crit, runs = setup(methods, a.sizes, a.batch, torch.device(a.device), a.max_cg)
     med, per_block = measure(runs, crit, x, y, a.blocks, a.steps, a.warmup)

@@ -11,8 +11,9 @@ import math
 
 import torch
 
-from .optim import EACG, OPTIMIZER_CURVATURES, register_solver
-from .pch import known_convexity
+from .criteria import known_convexity
+from .optim import EACG, register_solver
+from .pch import optimizer_curvatures
 from .solvers import identity_lift
 
 # %% ../nbs/08_baselines.ipynb #f49224d9
@@ -56,28 +57,22 @@ def kfi_bias_direction(f:dict, g:torch.Tensor) -> torch.Tensor:
     return -f['scale_b'] * (f['G_inv_b'] @ g)
 
 # %% ../nbs/08_baselines.ipynb #37dbeb71
-def _kfi_solver(sherman_morrison_first:bool):
-    def solve(opt, blocks, C, stats):
-        layer_factors = {}
-        for p, g, t, kind in blocks:
-            if t in layer_factors: continue
-            state = opt.state[opt.layers[t].linear.weight]
-            # one set of factors per layer: a new damping (a scheduler, load_state_dict) replaces them, no stale copy stays
-            if 'kfi' not in state or state['kfi_age'] >= opt.kfi_every or state['kfi_damping'] != g['damping']:
-                rank_one = sherman_morrison_first and t == 0
-                state['kfi'] = kfi_factors(None if rank_one else stats['second_h'][t], C[t], g['damping'],
-                                           stats['mean_h'][t] if rank_one else None)
-                state['kfi_age'], state['kfi_damping'] = 0, g['damping']
-            state['kfi_age'] += 1
-            layer_factors[t] = state['kfi']
-        directions = [kfi_bias_direction(layer_factors[t], p.grad) if kind == 'bias' else kfi_direction(layer_factors[t], p.grad)
-                      for p, g, t, kind in blocks]
-        nan = torch.full((len(blocks),), float('nan'))
-        return [identity_lift] * len(blocks), directions, torch.zeros(len(blocks), dtype=torch.long), nan
-    return solve
+def _kfi_factors(sherman_morrison_first:bool):
+    "A layer's factors: Eq. (12), or Eq. (13) for the first layer of the Sherman-Morrison variant."
+    def factors(opt, t, C, stats, damping):
+        rank_one = sherman_morrison_first and t == 0
+        return kfi_factors(None if rank_one else stats['second_h'][t], C, damping, stats['mean_h'][t] if rank_one else None)
+    return factors
 
-register_solver('kfi', lambda k: ('second_h',), _kfi_solver(False))
-register_solver('kfi_sm', lambda k: (('mean_h', [0]), ('second_h', range(1, k))), _kfi_solver(True))
+def _kfi_solve(opt, blocks, C, factors, stats):
+    "Each block's direction from its layer's factors; no CG, and no residual (KFI does not solve Eq. 9)."
+    directions = [kfi_bias_direction(factors[t], p.grad) if kind == 'bias' else kfi_direction(factors[t], p.grad)
+                  for p, g, t, kind in blocks]
+    nan = torch.full((len(blocks),), float('nan'))
+    return [identity_lift] * len(blocks), directions, torch.zeros(len(blocks), dtype=torch.long), nan
+
+register_solver('kfi', lambda k: (), _kfi_solve, _kfi_factors(False), lambda k: ('second_h',))
+register_solver('kfi_sm', lambda k: (), _kfi_solve, _kfi_factors(True), lambda k: (('mean_h', [0]), ('second_h', range(1, k))))
 
 # %% ../nbs/08_baselines.ipynb #77a7dbce
 GRID_SOLVERS = ('eacg', 'cg', 'direct', 'kfi', 'kfi_sm')
@@ -94,11 +89,11 @@ def make_optimizer(name:str, # 'sgd' or '<solver>-<curvature>', see `method_name
                    criterion, # the criterion the training loop calls
                    lr:float=0.1, # step size
                    momentum:float=0.9, # SGD only
-                   **hyper, # EACG's other arguments (damping, max_cg, eps_cg, gamma, kfi_every); ignored by SGD
+                   **hyper, # EACG's other arguments (damping, max_cg, eps_cg, gamma, curvature_every); ignored by SGD
                   ) -> torch.optim.Optimizer:
     "The optimizer of the grid called `name`."
     if name == 'sgd': return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     solver, _, curvature = name.partition('-')
-    if solver not in GRID_SOLVERS or curvature not in OPTIMIZER_CURVATURES:
+    if solver not in GRID_SOLVERS or curvature not in optimizer_curvatures():
         raise ValueError(f"unknown method {name!r}; known: {', '.join(method_names())} (or 'pch' with gamma)")
     return EACG(model, criterion, lr=lr, curvature=curvature, solver=solver, **hyper)

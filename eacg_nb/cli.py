@@ -74,7 +74,8 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument('--max-cg', type=_COUNT, default=10, help='most CG iterations per block and step (default: 10)')
     o.add_argument('--eps-cg', type=_NON_NEGATIVE, default=1e-5, help='CG stops at ||r|| <= eps_cg ||b|| (default: 1e-5)')
     o.add_argument('--gamma', type=float, default=None, help="γ <= 0 of Pos-Eig, for methods '<solver>-pch' (default: none)")
-    o.add_argument('--kfi-every', type=_COUNT, default=1, help='KFI: recompute the factor inverses every this many steps (default: 1)')
+    o.add_argument('--curvature-every', type=_COUNT, default=1, metavar='T',
+                   help="compute the curvature (EA-CG's bias blocks, KFI's factor inverses) every T steps and reuse it in between (default: 1, the paper's method)")
     r = p.add_argument_group('run')
     r.add_argument('--device', default=None, help='torch device (default: cuda where available, else cpu)')
     r.add_argument('--threads', type=_COUNT, default=None, help="CPU threads of torch (default: torch's choice); float32 sums can round differently with another count")
@@ -135,7 +136,7 @@ def reproducing_argv(argv:list) -> list:
 
 def settings(args, methods:list) -> dict:
     "What decides the numbers of a run, per method where it can differ: compared on `--resume`."
-    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'kfi_every')}
+    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'curvature_every')}
     if args.criterion == 'nonconvex': s.update(delta=args.delta, eps=args.eps)
     s.update(lr=learning_rates(args.lr, methods), damping=dampings(args.damping, methods))
     return s
@@ -168,6 +169,8 @@ def _check_resume(out:Path, s:dict) -> dict:
     summary = out / 'summary.json'
     if not summary.exists(): raise UsageError(f'--resume: {out} holds no eacg_train run (no summary.json)')
     old = json.loads(summary.read_text())
+    saved = old.get('settings', {})
+    if saved.get('kfi_every') == 1: saved['curvature_every'] = saved.pop('kfi_every')  # its name before 0.2; 1 meant the same then
     if (diff := _differences(old.get('settings', {}), s)): raise UsageError(f'--resume: the settings differ from the run in {out}: {"; ".join(diff)}')
     return old
 
@@ -205,7 +208,7 @@ def run(args, argv:list|None=None) -> tuple:
         torch.manual_seed(args.seed)
         model = mlp(sizes, args.act).to(device)
         if is_distributed(): model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == 'cuda' else None)
-        hyper = dict(damping=alphas[method], max_cg=args.max_cg, eps_cg=args.eps_cg, kfi_every=args.kfi_every)
+        hyper = dict(damping=alphas[method], max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every)
         if method.endswith('-pch'): hyper['gamma'] = args.gamma
         try: opt = make_optimizer(method, model, crit, lr=lrs[method], **hyper)
         except ValueError as e:

@@ -85,23 +85,28 @@ def _kfi_direction(C, A, g, damping):
     inv = torch.linalg.inv(torch.kron(A + pi * damping ** .5 * torch.eye(n_in, dtype=A.dtype), C + damping ** .5 / pi * torch.eye(n_out, dtype=C.dtype)))
     return _unvec(-inv @ _vec(g.reshape(n_out, -1)), n_out).reshape(g.shape)
 
+def _float64(x, y): return x.double(), (y.double() if y.dtype.is_floating_point else y)
+
 def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
                          criterion, # the mean-reduced criterion(logits, target)
                          x:torch.Tensor, y:torch.Tensor, # the batch
                          curvature:str='pch1', # 'pch1', 'pch2', 'pch', 'gn' or 'fisher'
                          solver:str='eacg', # 'eacg', 'direct', 'cg', 'kfi' or 'kfi_sm'
                          lr:float=.1, damping:float=.02, gamma:float|None=None,
+                         curvature_from:tuple|None=None, # (model, x, y) of an earlier step whose curvature this step reuses
                         ) -> list:
     "The parameters after one `EACG` step, per nn.Linear: [(W', b' or None), ...], in float64, from dense matrices."
     model = copy.deepcopy(model).double()
-    x, y = x.double(), (y.double() if y.dtype.is_floating_point else y)
     if any(l.linear.weight.numel() > 4096 for l in fcnn_layers(model)): raise ValueError('the dense reference is for layers of at most 4096 weights')
-    s = per_sample_terms(model, criterion, x, y)
-    C = reference_bias_blocks(s, curvature, gamma)
+    s = per_sample_terms(model, criterion, *_float64(x, y))
+    # a reusing step takes C_t, and KFI's E[h hᵀ], from the step that computed them; the gradients and E[h] of EA-CG are its own
+    then = s if curvature_from is None else per_sample_terms(copy.deepcopy(curvature_from[0]).double(), criterion, *_float64(*curvature_from[1:]))
+    C = reference_bias_blocks(then, curvature, gamma)
     new = []
     for t, l in enumerate(s['layers']):
-        h = s['h'][t]
+        h, h_then = s['h'][t], then['h'][t]
         u, second = h.mean(0), h.T @ h / len(h)
+        if solver.startswith('kfi'): u, second = h_then.mean(0), h_then.T @ h_then / len(h_then)
         A = second if solver in ('cg', 'kfi') or (solver == 'kfi_sm' and t > 0) else torch.outer(u, u)
         direction = _kfi_direction if solver.startswith('kfi') else _newton_direction
         W, b = l.linear.weight, l.linear.bias

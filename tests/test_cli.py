@@ -94,7 +94,7 @@ def test_help(tmp_path):
     rc, out, _ = train('--help', cwd=tmp_path)
     assert rc == 0
     for option in ['--data', '--root', '--download', '--valid-fraction', '--hidden', '--act', '--criterion', '--delta', '--eps', '--methods',
-                   '--epochs', '--batch-size', '--lr', '--damping', '--max-cg', '--eps-cg', '--gamma', '--kfi-every', '--device', '--threads',
+                   '--epochs', '--batch-size', '--lr', '--damping', '--max-cg', '--eps-cg', '--gamma', '--curvature-every', '--device', '--threads',
                    '--seed', '--out', '--resume', '--no-progress', '--hessian-errors']:
         assert option in out, option
     text = ' '.join(out.split())

@@ -3,6 +3,7 @@
     python tools/experiments.py search ce        # the grid of learning rate x damping at batch 500, ranked on a validation split
     python tools/experiments.py select ce        # the chosen learning rate and damping of each method
     python tools/experiments.py full ce          # the full-length runs with the chosen values, on the test set
+    python tools/experiments.py amortised        # EA-CG-PCH1 with curvature_every 1, 3, 10, 30 at batch 100 and 500 (complexity chapter)
     python tools/experiments.py status
 
 Each run is an `eacg_train` output folder. It trains in a work folder outside the repository (its checkpoints are
@@ -17,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,6 +33,7 @@ METHODS = {  # the paper's comparisons: Figures 1 and 3 (cross-entropy), 5 and 7
 }
 SEEDS = {'ce': {'sgd': 3, 'eacg-pch1': 3, 'kfi-fisher': 3}, 'nonconvex': {}}
 FULL_EPOCHS = 50
+AMORTISED = dict(epochs=10, batches=(100, 500), everies=(1, 3, 10, 30))
 
 
 def search_runs(criterion):
@@ -77,6 +80,20 @@ def full_runs(criterion):
     return runs
 
 
+def amortised_runs():
+    "(name, argv) of the amortisation study: cross-entropy, the search's lr and damping of EA-CG-PCH1 (and SGD's, with T=1)."
+    chosen, runs = select('ce'), []
+    for batch in AMORTISED['batches']:
+        for T in AMORTISED['everies']:
+            methods = ['sgd', 'eacg-pch1'] if T == 1 else ['eacg-pch1']
+            lrs = [f'{m}={chosen[m][1]}' for m in methods]
+            argv = ['--data', 'fashion-mnist', '--batch-size', str(batch), '--threads', '1', '--no-progress', '--criterion', 'ce',
+                    '--epochs', str(AMORTISED['epochs']), '--methods', *methods, '--lr', *lrs,
+                    '--damping', str(chosen['eacg-pch1'][2]), '--curvature-every', str(T)]
+            runs.append((f'amortised/b{batch}-T{T}', argv))
+    return runs
+
+
 def complete(folder, argv):
     "Whether `folder` holds the finished run of `argv` (every method trained or diverged)."
     summary = folder / 'summary.json'
@@ -92,10 +109,12 @@ def snapshot():
     "The committed tree, unpacked once per commit: the code every run of this invocation uses."
     commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
     where = WORK.parent / 'code' / commit
-    if not where.exists():
-        where.mkdir(parents=True)
+    if not where.exists():  # unpacked beside it and renamed, so that two invocations at once see all of it or none
+        part = Path(tempfile.mkdtemp(dir=WORK.parent))
         archive = subprocess.run(['git', 'archive', 'HEAD'], cwd=REPO, capture_output=True, check=True).stdout
-        subprocess.run(['tar', '-x', '-C', str(where)], input=archive, check=True)
+        subprocess.run(['tar', '-x', '-C', str(part)], input=archive, check=True)
+        try: part.rename(where)
+        except OSError: shutil.rmtree(part)  # another invocation was first
     return where, commit
 
 
@@ -115,14 +134,14 @@ def train(name, argv, code, commit):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('stage', choices=['search', 'select', 'full', 'status'])
+    p.add_argument('stage', choices=['search', 'select', 'full', 'amortised', 'status'])
     p.add_argument('criterion', nargs='?', choices=list(METHODS), default='ce')
     a = p.parse_args()
     if a.stage == 'select':
         for m, (loss, lr, alpha) in select(a.criterion).items(): print(f'{m:12s} lr {lr:<5} damping {alpha:<5} validation loss {loss:.4f}')
         return
     runs = search_runs(a.criterion) if a.stage == 'search' else full_runs(a.criterion) if a.stage == 'full' else \
-        [r for c in METHODS for r in search_runs(c) + full_runs(c)]
+        amortised_runs() if a.stage == 'amortised' else [r for c in METHODS for r in search_runs(c) + full_runs(c)] + amortised_runs()
     if a.stage == 'status':
         for name, argv in runs: print(f'{"done" if complete(RESULTS / name, argv) else "    "}  {name}')
         return
