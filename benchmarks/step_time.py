@@ -8,34 +8,26 @@
 
 A step is what a training loop does per batch: zero_grad, forward, loss, backward, optimizer step.
 Each method first takes some untimed steps; then the methods run in alternating blocks of steps, so that all see the
-same machine state, and their medians are compared with SGD's (momentum 0.9). The ratios of the blocks' own medians
-compare steps taken within the same second or two: their spread shows how much the machine moved during the run.
+same machine state (`eacg_nb.complexity.side_by_side`): a block's time is the mean of its steps, so that a block of a
+multiple of T steps holds its share of the steps that compute the curvature, and a method's time is the median of
+its blocks, compared with SGD's (momentum 0.9). The ratios block by block compare steps taken within the same second
+or two: their spread shows how much the machine moved during the run.
 """
 import argparse
+import math
 import statistics
-import time
 
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from eacg_nb.baselines import make_optimizer
-from eacg_nb.complexity import space_formula
+from eacg_nb.complexity import side_by_side, space_formula
 from eacg_nb.network import PAPER_HIDDEN, mlp
 
 CIFAR10 = [3072, *PAPER_HIDDEN, 10]
 FASHION_MNIST = [784, *PAPER_HIDDEN, 10]
 DEFAULT_METHODS = ['sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi-pch1', 'kfi-gn', 'kfi-fisher', 'kfi_sm-pch1']
-
-
-def timed_step(model, opt, crit, x, y, sync):
-    "Seconds for one training step."
-    sync(); t0 = time.perf_counter()
-    opt.zero_grad(set_to_none=True)
-    crit(model(x), y).backward()
-    opt.step()
-    sync()
-    return time.perf_counter() - t0
 
 
 def setup(methods, sizes, batch, device, max_cg):
@@ -51,20 +43,6 @@ def setup(methods, sizes, batch, device, max_cg):
         hyper = dict(curvature_every=int(every)) if every else {}
         runs[spec] = model, make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5, **hyper)
     return x, y, crit, runs
-
-
-def measure(runs, crit, x, y, blocks=6, steps=5, warmup=2):
-    "Median step seconds per method, and the medians of its blocks."
-    sync = torch.cuda.synchronize if x.device.type == 'cuda' else (lambda: None)
-    for model, opt in runs.values():  # first steps grow the heap and fill the caches: not timed
-        for _ in range(warmup + steps): timed_step(model, opt, crit, x, y, sync)
-    times = {name: [] for name in runs}
-    for _ in range(blocks):
-        for name, (model, opt) in runs.items():
-            times[name].append([timed_step(model, opt, crit, x, y, sync) for _ in range(warmup + steps)][warmup:])
-    median = {name: statistics.median(t for block in b for t in block) for name, b in times.items()}
-    per_block = {name: [statistics.median(block) for block in b] for name, b in times.items()}
-    return median, per_block
 
 
 def matmul_flops(model, opt, crit, x, y):
@@ -88,17 +66,20 @@ def floor_ratios(runs, crit, x, y, everies):
     return out
 
 
-def grid(device, max_cg, blocks, steps, warmup, batches=(100, 500, 1000), everies=(1, 10)):
+def grid(device, max_cg, blocks, steps, warmup, batches=(100, 500, 1000), everies=(1, 10),
+         networks=(('CIFAR-10', CIFAR10), ('Fashion-MNIST', FASHION_MNIST))):
     "EA-CG-PCH1 against SGD and against its matrix-product floor, for both paper networks, the batches and curvature_every values."
+    cycle = math.lcm(*everies)
+    steps = cycle * math.ceil(steps / cycle)  # whole cycles in every block: each holds its share of curvature steps
     print(f'EA-CG-PCH1 (max_cg={max_cg}, eps_cg=1e-5) and SGD (momentum 0.9), sigmoid, float32, {device}, {torch.get_num_threads()} threads; '
-          f'median of {blocks * steps} steps, methods alternating in blocks of {steps}')
+          f'median of {blocks} blocks of {steps} steps (a block: their mean), the methods alternating')
     print(f'  {"network":14s} {"batch":>5s} {"SGD ms":>8s}' + ''.join(f'   {"T=" + str(T) + " ms":>9s} {"/ SGD":>6s} {"floor":>6s} {"/ floor":>7s}' for T in everies))
     rows = []
-    for label, sizes in (('CIFAR-10', CIFAR10), ('Fashion-MNIST', FASHION_MNIST)):
+    for label, sizes in networks:
         for batch in batches:
             methods = ['sgd'] + [f'eacg-pch1/{T}' for T in everies]
             x, y, crit, runs = setup(methods, sizes, batch, torch.device(device), max_cg)
-            med, _ = measure(runs, crit, x, y, blocks, steps, warmup)
+            med, _ = side_by_side(runs, crit, x, y, blocks, steps, warmup)
             row = dict(network=label, batch=batch, sgd=med['sgd'])
             line = f'  {label:14s} {batch:5d} {1e3 * med["sgd"]:8.2f}'
             floors = floor_ratios(runs, crit, x, y, everies)
@@ -117,7 +98,7 @@ def main(argv=None):
     p.add_argument('--batch', type=int, default=500)
     p.add_argument('--methods', nargs='+', default=DEFAULT_METHODS)
     p.add_argument('--blocks', type=int, default=6, help='blocks of steps per method, alternating between the methods')
-    p.add_argument('--steps', type=int, default=5, help='timed steps per block')
+    p.add_argument('--steps', type=int, default=10, help='timed steps per block: a multiple of every curvature_every')
     p.add_argument('--warmup', type=int, default=2, help='untimed steps at the start of each block')
     p.add_argument('--max-cg', type=int, default=10)
     p.add_argument('--sizes', type=int, nargs='+', default=CIFAR10)
@@ -126,10 +107,10 @@ def main(argv=None):
     if a.grid: return grid(a.device, a.max_cg, a.blocks, a.steps, a.warmup)
     methods = ['sgd'] + [m for m in a.methods if m != 'sgd']
     x, y, crit, runs = setup(methods, a.sizes, a.batch, torch.device(a.device), a.max_cg)
-    med, per_block = measure(runs, crit, x, y, a.blocks, a.steps, a.warmup)
+    med, per_block = side_by_side(runs, crit, x, y, a.blocks, a.steps, a.warmup)
     print(f'network {"-".join(map(str, a.sizes))}, sigmoid, batch {a.batch}, float32, {a.device}, '
-          f'{torch.get_num_threads()} threads; median of {a.blocks * a.steps} steps; EA-CG with max_cg={a.max_cg}, eps_cg=1e-5')
-    print(f'  {"method":14s} {"step ms":>9s} {"/ SGD":>7s}   / SGD within each block: median (range)')
+          f'{torch.get_num_threads()} threads; median of {a.blocks} blocks of {a.steps} steps; EA-CG with max_cg={a.max_cg}, eps_cg=1e-5')
+    print(f'  {"method":14s} {"step ms":>9s} {"/ SGD":>7s}   / SGD block by block: median (range)')
     for name in methods:
         blocks = sorted(m / s for m, s in zip(per_block[name], per_block['sgd']))
         spread = f'{statistics.median(blocks):.3f} ({blocks[0]:.3f} to {blocks[-1]:.3f})' if name != 'sgd' else ''

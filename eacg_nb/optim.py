@@ -83,7 +83,7 @@ class EACG(torch.optim.Optimizer):
         for group in self.param_groups: self._check_owned(group)
         self.capture = Capture(unwrap(model), self.criterion)
         self.capture.fields = _fields_for(weakref.WeakMethod(self._next_fields))  # weak: the capture must not keep the optimizer alive
-        self.diagnostics, self.curvature_bytes, self.communicated_bytes, self.ddp = [], 0, 0, False
+        self.diagnostics, self.curvature_bytes, self.communicated_bytes, self.ddp, self._buffers = [], 0, 0, False, {}
         if is_distributed(): setup(self, model)
 
     def _check_owned(self, group):
@@ -119,10 +119,10 @@ def _step(self, closure=None):
 @torch.inference_mode()
 def _newton_step(self):
     "The stages of a step: statistics, curvature (computed, or the stored one), block systems and their solution, update."
-    cap, solver = self.capture, SOLVERS[self.solver]
+    cap, solver, keys = self.capture, SOLVERS[self.solver], self._layer_keys()
     # the passes were recorded for a step that computes the curvature or for one that reuses it: `_next_fields` decided
     needs = statistic_fields(self._statistics_to_read(True))
-    refresh = not self._curvature_stored() or all(needs <= p.fields for p in cap.passes if p.complete)
+    refresh = not self._curvature_stored(keys) or all(needs <= p.fields for p in cap.passes if p.complete)
     names = self._statistics_to_read(refresh)
     if (why := cap.missing(names)):
         hint = ('' if 'criterion' not in why else
@@ -135,11 +135,11 @@ def _newton_step(self):
         stats = cap.statistics(names, batch)
         if is_distributed(): self.communicated_bytes = synchronise(self, stats, blocks, batch.loss, batch.count)  # before any check, so all ranks agree
         if batch.loss is not None: _check_finite('the loss', [batch.loss])
-        C, factors = self._curvature(stats) if refresh else (self.bias_blocks, self._stored('factors'))
+        C, factors = self._curvature(stats, keys) if refresh else (self._stored('curvature', keys), self._stored('factors', keys))
         lifts, coords, iters, rel = solver.solve(self, blocks, C, factors, stats)
         _check_finite('a direction', coords)
     # nothing has changed so far: a NonFiniteError above leaves the parameters and the state as they were
-    if refresh: self._store_curvature(C, factors)
+    if refresh: self._store_curvature(C, factors, keys)
     held = [c for c in C if c is not None] + [s for name in statistic_requests(names) for s in stats[name]
                                                if name not in curvature_statistics(self.curvature) and s is not None]
     held += [v for f in factors if f is not None for v in f.values() if torch.is_tensor(v)]
@@ -147,9 +147,9 @@ def _newton_step(self):
     for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=p, alpha=group['lr'])
     self.diagnostics = [dict(layer=t + 1, param=kind, cg_iters=i, rel_residual=r)
                         for (_, _, t, kind), i, r in zip(blocks, iters.tolist(), rel.tolist())]
-    for p, _ in self._layer_keys().values(): self.state[p]['curvature_age'] += 1
+    for p, _ in keys.values(): self.state[p]['curvature_age'] += 1
     with torch.inference_mode(False):  # the counters are ordinary tensors, as in torch's optimizers
-        counts = [self.state[p].setdefault('step', torch.tensor(0.)) for p, *_ in blocks]
+        counts = [st['step'] if 'step' in (st := self.state[p]) else st.setdefault('step', torch.tensor(0.)) for p, *_ in blocks]
     torch._foreach_add_(counts, 1)
     cap.clear()
 
@@ -178,9 +178,9 @@ def _layer_keys(self:EACG) -> dict:
     return keys
 
 @patch
-def _stored(self:EACG, key:str) -> list:
+def _stored(self:EACG, key:str, keys:dict|None=None) -> list:
     "The state entry `key` of every layer (None where a layer has no parameter here, or no such entry)."
-    keys = self._layer_keys()
+    keys = self._layer_keys() if keys is None else keys
     return [self.state[keys[t][0]].get(key) if t in keys else None for t in range(len(self.layers))]
 
 @patch(as_prop=True)
@@ -189,9 +189,9 @@ def bias_blocks(self:EACG) -> list:
     return self._stored('curvature')
 
 @patch
-def _curvature_stored(self:EACG) -> bool:
+def _curvature_stored(self:EACG, keys:dict) -> bool:
     "Whether every layer with a parameter here has its curvature in the state."
-    return all('curvature' in self.state.get(p, {}) for p, _ in self._layer_keys().values())
+    return all('curvature' in self.state.get(p, {}) for p, _ in keys.values())
 
 @patch
 def _refresh_due(self:EACG) -> bool:
@@ -216,37 +216,44 @@ def _next_fields(self:EACG) -> frozenset:
     return statistic_fields(self._statistics_to_read(self._refresh_due()))
 
 @patch
-def _curvature(self:EACG, stats:dict) -> tuple:
+def _curvature(self:EACG, stats:dict, keys:dict) -> tuple:
     "The bias blocks C_1..C_k of the step's statistics, checked, and the solver's factors of each layer (damping included)."
     if 'out_hess' in stats: _check_finite('the output Hessian', stats['out_hess'])  # before its eigendecomposition
     C = curvature_blocks(stats, [l.linear.weight for l in self.layers], self.curvature, self.gamma, self.criterion)
     _check_finite('the curvature', C)
     make, factors = SOLVERS[self.solver].factors, [None] * len(C)
     if make is not None:
-        for t, (_, g) in self._layer_keys().items(): factors[t] = make(self, t, C[t], stats, g['damping']) | dict(damping=g['damping'])
+        for t, (_, g) in keys.items(): factors[t] = make(self, t, C[t], stats, g['damping']) | dict(damping=g['damping'])
     return C, factors
 
 @patch
-def _store_curvature(self:EACG, C:list, factors:list):
+def _store_curvature(self:EACG, C:list, factors:list, keys:dict):
     "Keep the curvature in the state of each layer's first parameter, so that it survives `state_dict`."
-    for t, (p, _) in self._layer_keys().items():
+    for t, (p, _) in keys.items():
         self.state[p].update(curvature=C[t], curvature_age=0)
         if factors[t] is not None: self.state[p]['factors'] = factors[t]
 
 
 # %% ../nbs/07_optimizer.ipynb #c1733c2a
-def _ea_weight(C, stats, t, G, damping): return ea_weight_system(C, stats['mean_h'][t], G, damping)
-def _kron_weight(C, stats, t, G, damping): return kron_weight_system(C, stats['second_h'][t], G, damping)
+def _ea_weight(opt, C, stats, t, p, damping): return ea_weight_system(C, stats['mean_h'][t], p.grad, damping, out=opt._buffer(p))
+def _kron_weight(opt, C, stats, t, p, damping): return kron_weight_system(C, stats['second_h'][t], p.grad, damping)
 
-def _systems(blocks, C, stats, weight_system):
+def _systems(opt, blocks, C, stats, weight_system):
     "One `BlockSystem` per block: Eq. (10a) for biases, `weight_system` for weights."
-    return [bias_system(C[t], p.grad, g['damping']) if kind == 'bias' else weight_system(C[t], stats, t, p.grad, g['damping'])
+    return [bias_system(C[t], p.grad, g['damping']) if kind == 'bias' else weight_system(opt, C[t], stats, t, p, g['damping'])
             for p, g, t, kind in blocks]
+
+@patch
+def _buffer(self:EACG, p:torch.Tensor) -> torch.Tensor:
+    "A tensor like `p` that every step may overwrite: allocated once, since a fresh one faults its pages in at every step."
+    buf = self._buffers.get(p)
+    if buf is None or buf.shape != p.shape or buf.dtype != p.dtype or buf.device != p.device: buf = self._buffers[p] = torch.empty_like(p)
+    return buf
 
 def _cg_solver(weight_system):
     "CG on every block in lockstep, with each group's max_cg and eps_cg."
     def solve(opt, blocks, C, factors, stats):
-        systems = _systems(blocks, C, stats, weight_system)
+        systems = _systems(opt, blocks, C, stats, weight_system)
         _check_finite('a gradient', [s.rhs for s in systems])
         coords, iters, rel = block_cg([s.op for s in systems], [s.rhs for s in systems],
                                       [g['max_cg'] for _, g, *_ in blocks], [g['eps_cg'] for _, g, *_ in blocks])
@@ -255,7 +262,7 @@ def _cg_solver(weight_system):
 
 def _direct_solve(opt, blocks, C, factors, stats):
     "The exact solution of every EA block system."
-    systems = _systems(blocks, C, stats, _ea_weight)
+    systems = _systems(opt, blocks, C, stats, _ea_weight)
     _check_finite('a gradient', [s.rhs for s in systems])
     coords = [solve_exact(s) for s in systems]
     rel = torch.stack([relative_residual(s, x) for s, x in zip(systems, coords)])

@@ -38,7 +38,7 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     shapes, sizes = [r.shape for r in rhs], [r.numel() for r in rhs]
     lengths = torch.tensor(sizes, device=dev)
     block_of = torch.repeat_interleave(torch.arange(n, device=dev), lengths)  # the block of each entry
-    max_iter = torch.as_tensor(max_iter, device=dev).expand(n)
+    max_iter = [max_iter] * n if isinstance(max_iter, int) else list(max_iter)
     tol = torch.as_tensor(tol, dtype=rhs[0].dtype, device=dev).expand(n)
 
     # the lengths are the blocks' sizes, valid by construction, so the segmented sums skip their checks
@@ -51,22 +51,23 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     p_views, Mp_views = views(p), views(Mp)  # p and Mp are updated in place, so their views stay valid
     rr = rr0 = dot(r, r)
     stop = tol * tol * rr0  # ||r||² at which a block has converged
-    iters, zero = torch.zeros(n, dtype=torch.long, device=dev), torch.zeros_like(rr)
-    active = (rr > stop) & (iters < max_iter)
-    for _ in range(int(max_iter.max())):
-        running = active.tolist()
+    zero, stop_at, iters = torch.zeros_like(rr), stop.tolist(), [0] * n
+    # which blocks run is bookkept in Python: one transfer of ||r||² per iteration, and no small tensor operations
+    running = [s > g and m > 0 for s, g, m in zip(rr.tolist(), stop_at, max_iter)]
+    for _ in range(max(max_iter)):
         if not any(running): break
+        active = torch.tensor(running, device=dev)
         for op, go, pi, oi in zip(ops, running, p_views, Mp_views):
             if go: op(pi, oi)  # a finished block keeps a stale, finite M p: its step size is 0
         a = spread(torch.where(active, rr / dot(p, Mp), zero))
         x.addcmul_(a, p); r.addcmul_(a, Mp, value=-1)
         rr_new = dot(r, r)
         torch.addcmul(r, p, spread(torch.where(active, rr_new / rr, zero)), out=p)
-        iters += active
         rr = torch.where(active, rr_new, rr)
-        active &= (rr > stop) & (iters < max_iter)
+        iters = [i + go for i, go in zip(iters, running)]
+        running = [go and s > g and i < m for go, s, g, i, m in zip(running, rr.tolist(), stop_at, iters, max_iter)]
     rel = torch.where(rr0 > 0, (rr / rr0).sqrt(), torch.zeros_like(rr))
-    return views(x), iters, rel
+    return views(x), torch.tensor(iters, device=dev), rel
 
 # %% ../nbs/06_eacg.ipynb #fafc4399
 class BlockSystem(NamedTuple):
@@ -95,14 +96,16 @@ def kron_weight_system(C:torch.Tensor, A:torch.Tensor, G:torch.Tensor, damping:f
     "Eq. (10b) with the product Eq. (11a), in the weight's own coordinates."
     return BlockSystem(kron_weight_operator(C, A, damping), -G, identity_lift)
 
-def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:float) -> BlockSystem:
+def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:float,
+                     out:torch.Tensor|None=None, # where to write G⊥ (G's shape): a buffer kept between steps saves an allocation per step
+                    ) -> BlockSystem:
     "Eq. (10b) with the EA product Eq. (11b), in the (n_t+1)-dimensional coordinates where its CG runs."
     tiny = torch.finfo(G.dtype).tiny
     norm_u = torch.linalg.vector_norm(u)
     uhat = u / norm_u.clamp(min=tiny)  # u = 0: uhat = 0 and the block is α I
     Gu = G @ uhat
     # G_perp itself, not sqrt(||G||² - ||Gû||²): that difference cancels in float32 when G lies nearly along û
-    G_perp = torch.addr(G, Gu, uhat, alpha=-1)
+    G_perp = torch.addr(G, Gu, uhat, alpha=-1, out=out)
     norm_perp = torch.linalg.vector_norm(G_perp)
     scale = float(norm_u) ** 2  # a Python number lets each product be one fused call
     def op(v, out):

@@ -25,3 +25,11 @@ def test_main_prints_every_method(capsys):
     assert set(med) == {'sgd', 'eacg-pch1', 'kfi_sm-pch1'} and all(t > 0 for t in med.values())
     out = capsys.readouterr().out
     assert 'curvature memory per step' in out and 'matrix products' in out
+
+
+def test_grid_reports_ratios_and_floors(capsys):
+    rows = step_time.grid('cpu', 10, blocks=1, steps=3, warmup=0, batches=(8,), everies=(1, 3), networks=(('tiny', [20, 16, 8, 3]),))
+    (row,) = rows
+    assert row[1]['floor'] > row[3]['floor'] > 1  # one step in three computes the curvature
+    assert all(row[T]['sgd'] > 0 and row[T]['over_floor'] == row[T]['sgd'] / row[T]['floor'] for T in (1, 3))
+    assert 'T=3 ms' in capsys.readouterr().out

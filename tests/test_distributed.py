@@ -22,6 +22,9 @@ CONFIGS = [  # (wrapper, method, criterion)
 ]
 
 
+AMORTISED = [('ddp', 'eacg-pch1', 'ce'), ('plain', 'kfi-pch1', 'nonconvex')]  # three steps with curvature_every=2
+
+
 def criterion(name): return nn.CrossEntropyLoss() if name == 'ce' else NonConvexLoss()
 
 
@@ -34,11 +37,13 @@ def problem(seed=0):
     return model, x, y
 
 
-def one_step(model, net, method, crit, x, y):
-    opt = make_optimizer(method, net, crit, lr=.3, damping=.05, max_cg=200, eps_cg=1e-13)
-    opt.zero_grad()
-    crit(net(x), y).backward()
-    opt.step()
+def one_step(model, net, method, crit, x, y, steps=1, every=1):
+    "`steps` steps on the batch (x, y) and, after the first, on its rows reversed and shifted: new gradients, reused curvature."
+    opt = make_optimizer(method, net, crit, lr=.3, damping=.05, max_cg=200, eps_cg=1e-13, curvature_every=every)
+    for i in range(steps):
+        opt.zero_grad()
+        crit(net(x if i == 0 else x.flip(0) + i), y if i == 0 else y.flip(0)).backward()
+        opt.step()
     if hasattr(opt, 'close'): opt.close()
     return opt
 
@@ -61,6 +66,17 @@ def worker(rank, world, port, shards, task, out):
                 net = nn.parallel.DistributedDataParallel(model) if wrapper == 'ddp' else model
                 opt = one_step(model, net, method, criterion(crit_name), x[lo:hi], y[lo:hi])
                 results[(wrapper, method, crit_name)] = ([p.detach() for p in model.parameters()], opt.communicated_bytes)
+        elif task == 'amortised':
+            for wrapper, method, crit_name in AMORTISED:
+                model, x, y = problem()
+                net = nn.parallel.DistributedDataParallel(model) if wrapper == 'ddp' else model
+                # each rank's shard of the later batches is its slice of the reversed batch: other samples than at the first step
+                crit = criterion(crit_name)
+                opt = make_optimizer(method, net, crit, lr=.3, damping=.05, max_cg=200, eps_cg=1e-13, curvature_every=2)
+                for i in range(3):
+                    bx, by = (x[lo:hi], y[lo:hi]) if i == 0 else (x.flip(0)[lo:hi] + i, y.flip(0)[lo:hi])
+                    opt.zero_grad(); crit(net(bx), by).backward(); opt.step()
+                results[(wrapper, method, crit_name)] = [p.detach() for p in model.parameters()]
         elif task == 'nan':
             model, x, y = problem()
             if rank == 1: x = x * float('nan')
@@ -107,3 +123,15 @@ def test_nan_on_one_rank_raises_everywhere():
 def test_model_mismatch_is_refused():
     results = run(2, [6, 6], 'shapes')
     assert all('differs across ranks' in r.get('raised', '') for r in results)
+
+
+def test_reused_curvature_equals_single_process():
+    "curvature_every=2: the second step reuses the first one's curvature, the third computes it again; every rank matches one process."
+    shards = [7, 5]
+    results = run(2, shards, 'amortised')
+    for config in AMORTISED:
+        _, method, crit_name = config
+        model, x, y = problem()
+        one_step(model, model, method, criterion(crit_name), x, y, steps=3, every=2)
+        for r, res in enumerate(results):
+            for a, b in zip(res[config], model.parameters()): torch.testing.assert_close(a, b.detach(), atol=1e-10, rtol=0, msg=f'{config}, rank {r}')
