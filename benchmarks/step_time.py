@@ -72,19 +72,21 @@ def grid(device, max_cg, blocks, steps, warmup, batches=(100, 500, 1000), everie
     cycle = math.lcm(*everies)
     steps = cycle * math.ceil(steps / cycle)  # whole cycles in every block: each holds its share of curvature steps
     print(f'EA-CG-PCH1 (max_cg={max_cg}, eps_cg=1e-5) and SGD (momentum 0.9), sigmoid, float32, {device}, {torch.get_num_threads()} threads; '
-          f'median of {blocks} blocks of {steps} steps (a block: their mean), the methods alternating')
+          f'{blocks} blocks of {steps} steps per method (a block: their mean), the methods alternating; ratios: the median over the rounds '
+          'of a block against SGD\'s block of the same round')
     print(f'  {"network":14s} {"batch":>5s} {"SGD ms":>8s}' + ''.join(f'   {"T=" + str(T) + " ms":>9s} {"/ SGD":>6s} {"floor":>6s} {"/ floor":>7s}' for T in everies))
     rows = []
     for label, sizes in networks:
         for batch in batches:
             methods = ['sgd'] + [f'eacg-pch1/{T}' for T in everies]
             x, y, crit, runs = setup(methods, sizes, batch, torch.device(device), max_cg)
-            med, _ = side_by_side(runs, crit, x, y, blocks, steps, warmup)
+            med, means = side_by_side(runs, crit, x, y, blocks, steps, warmup)
             row = dict(network=label, batch=batch, sgd=med['sgd'])
             line = f'  {label:14s} {batch:5d} {1e3 * med["sgd"]:8.2f}'
             floors = floor_ratios(runs, crit, x, y, everies)
             for T in everies:
-                ratio, floor = med[f'eacg-pch1/{T}'] / med['sgd'], floors[T]
+                # each block against SGD's block of the same round: the machine's drift between rounds cancels
+                ratio, floor = statistics.median(m / s for m, s in zip(means[f'eacg-pch1/{T}'], means['sgd'])), floors[T]
                 row[T] = dict(ms=1e3 * med[f'eacg-pch1/{T}'], sgd=ratio, floor=floor, over_floor=ratio / floor)
                 line += f'   {1e3 * med[f"eacg-pch1/{T}"]:9.2f} {ratio:6.3f} {floor:6.3f} {ratio / floor:7.3f}'
             print(line, flush=True)

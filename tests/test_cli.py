@@ -100,3 +100,13 @@ def test_help(tmp_path):
     text = ' '.join(out.split())
     assert text.count('default: 0.05, and 0.1 for sgd') == 1 and text.count('default: runs/') == 1 and '(default: None)' not in text
     assert 'tuned for' in text
+
+
+def test_resume_reads_settings_stored_before_curvature_every(tmp_path):
+    "Runs stored before the rename have kfi_every=1 in their settings, which is curvature_every=1: --resume accepts them."
+    from eacg_nb.cli import UsageError, _check_resume
+    now = {'data': 'digits', 'curvature_every': 1, 'lr': {'eacg-pch1': .1}}
+    before = {'data': 'digits', 'kfi_every': 1, 'lr': {'eacg-pch1': .1}}
+    (tmp_path / 'summary.json').write_text(json.dumps({'settings': before}))
+    _check_resume(tmp_path, now)
+    with pytest.raises(UsageError, match='curvature_every'): _check_resume(tmp_path, {**now, 'curvature_every': 10})

@@ -1,5 +1,6 @@
 """Random FCNNs x activations x criteria x curvatures x solvers: each case is refused at construction, or its step equals
-the dense float64 reference (`eacg_nb.reference`); `step()` raises nothing but `NonFiniteError`, and then changes nothing."""
+the dense float64 reference (`eacg_nb.reference`); `step()` raises nothing but `NonFiniteError`, and then changes nothing.
+Half the cases take the step with `curvature_every=2` after a first step on another batch, whose curvature it reuses."""
 import collections
 import copy
 
@@ -43,7 +44,8 @@ def cases(draw):
                 act=draw(st.integers(0, len(ACTIVATIONS) - 1)), criterion=draw(st.integers(0, len(CRITERIA) - 1)),
                 curvature=draw(st.sampled_from(CURVATURES)), solver=draw(st.sampled_from(SOLVERS)),
                 dtype=draw(st.sampled_from([torch.float32, torch.float64])), damping=draw(st.floats(.05, .5)),
-                batch=draw(st.integers(1, 12)), seed=draw(st.integers(0, 2 ** 16)), nan=draw(st.integers(0, 9)) == 0)
+                batch=draw(st.integers(1, 12)), seed=draw(st.integers(0, 2 ** 16)), nan=draw(st.integers(0, 9)) == 0,
+                reuse=draw(st.booleans()))
 
 
 def build(c):
@@ -73,11 +75,17 @@ def test_step_is_exact_or_refused(c):
     f64 = c['dtype'] == torch.float64
     # a large learning rate, so that the update dominates the parameter: a float32 parameter rounds a small update by itself
     try: opt = EACG(model, crit, lr=LR, damping=c['damping'], curvature=curvature, solver=c['solver'], gamma=gamma,
-                    max_cg=300, eps_cg=1e-12 if f64 else 1e-7)
+                    max_cg=300, eps_cg=1e-12 if f64 else 1e-7, curvature_every=2 if c['reuse'] else 1)
     except (ValueError, TypeError):
         COUNTS['refused'] += 1
         return
     assert not refused, f'{crit} should have been refused'
+    then = None
+    if c['reuse']:  # a small first step on other samples: the step under test reuses its curvature
+        then = (copy.deepcopy(model), x.flip(0) + .5, y.flip(0))
+        opt.param_groups[0]['lr'] = 1e-2
+        opt.zero_grad(); opt.criterion(model(then[1]), then[2]).backward(); opt.step()
+        opt.param_groups[0]['lr'] = LR
     start = copy.deepcopy(model)
     before = [p.detach().clone() for p in model.parameters()]
     if c['nan']: x = x.clone(); x[0, 0] = float('nan')
@@ -91,7 +99,7 @@ def test_step_is_exact_or_refused(c):
         return
     finally: opt.close()
     assert not c['nan'], 'a NaN input was not refused'
-    want = dense_reference_step(start, crit, x, y, curvature, c['solver'], lr=LR, damping=c['damping'], gamma=gamma)
+    want = dense_reference_step(start, crit, x, y, curvature, c['solver'], lr=LR, damping=c['damping'], gamma=gamma, curvature_from=then)
     tol = 1e-8 if f64 else 1e-4
     layers = [m for m in model if isinstance(m, nn.Linear)]
     old = iter(before)
@@ -103,11 +111,13 @@ def test_step_is_exact_or_refused(c):
             rounding = 2 * torch.finfo(c['dtype']).eps * p.detach().double().norm()  # what the parameter itself can hold
             assert (got - ref).norm() <= tol * ref.norm() + rounding, (str(c), (got - ref).norm().item(), ref.norm().item())
     COUNTS['accepted'] += 1
+    COUNTS['accepted, reusing'] += c['reuse']
 
 
 def test_counts():
     "Both outcomes occur (run with -s to see the counts)."
     if not COUNTS: pytest.skip('counts the cases of test_step_is_exact_or_refused, which did not run')
-    print(f'\nproperty cases: {sum(COUNTS.values())} run, {COUNTS["accepted"]} accepted and exact, {COUNTS["refused"]} refused at construction, '
+    print(f'\nproperty cases: {COUNTS["accepted"] + COUNTS["refused"] + COUNTS["non-finite"]} run, {COUNTS["accepted"]} accepted and exact '
+          f'({COUNTS["accepted, reusing"]} of them reusing the curvature of a first step), {COUNTS["refused"]} refused at construction, '
           f'{COUNTS["non-finite"]} refused as non-finite')
-    assert COUNTS['accepted'] > 100 and COUNTS['refused'] > 10 and COUNTS['non-finite'] > 5
+    assert COUNTS['accepted, reusing'] > 50 and COUNTS['accepted'] > 100 and COUNTS['refused'] > 10 and COUNTS['non-finite'] > 5
