@@ -32,6 +32,7 @@ METHODS = {  # the paper's comparisons: Figures 1 and 3 (cross-entropy), 5 and 7
     'nonconvex': ['sgd', 'eacg-pch1', 'eacg-fisher', 'eacg-pch2', 'kfi-pch1', 'kfi-fisher'],
 }
 SEEDS = {'ce': {'sgd': 3, 'eacg-pch1': 3, 'kfi-fisher': 3}, 'nonconvex': {}}
+AMORTISED_FULL = {'ce': {'eacg-pch1': 10}, 'nonconvex': {}}  # method -> curvature_every of an extra full run (the speed issue's T)
 FULL_EPOCHS = 50
 AMORTISED = dict(epochs=10, batches=(100, 500), everies=(1, 3, 10, 30))
 
@@ -77,6 +78,11 @@ def full_runs(criterion):
             argv = COMMON + ['--criterion', criterion, '--epochs', str(FULL_EPOCHS), '--methods', m,
                              '--lr', str(lr), '--damping', str(alpha), '--seed', str(seed)]
             runs.append((f'{criterion}-{m}-seed{seed}', argv))
+        if m in AMORTISED_FULL[criterion]:
+            T = AMORTISED_FULL[criterion][m]
+            argv = COMMON + ['--criterion', criterion, '--epochs', str(FULL_EPOCHS), '--methods', m,
+                             '--lr', str(lr), '--damping', str(alpha), '--seed', '0', '--curvature-every', str(T)]
+            runs.append((f'{criterion}-{m}-T{T}-seed0', argv))
     return runs
 
 
