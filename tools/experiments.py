@@ -8,12 +8,11 @@
 
 Each run is an `eacg_train` output folder. It trains in a work folder outside the repository (its checkpoints are
 large), and when it ends its histories, figure and summary.json are copied to nbs/results/<name>/. A run whose
-folder is complete is skipped; one whose work folder holds checkpoints is resumed. The code runs from a snapshot
+folder is complete is skipped; one whose work folder holds checkpoints is resumed. What is run (the search,
+the full runs and their hyper-parameters) is defined in `eacg_nb.experiments` (chapter 13). The code runs from a snapshot
 of the committed tree (`git archive HEAD`), so that editing the working tree does not change a run under way.
 """
 import argparse
-import csv
-import json
 import os
 import shutil
 import subprocess
@@ -21,94 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from eacg_nb.experiments import COMPARISONS, amortisation_runs, full_runs, run_complete, search_choice, search_runs
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / 'nbs' / 'results'
 WORK = Path(os.environ.get('EACG_NB_RUNS', Path.home() / '.cache' / 'eacg_nb' / 'runs'))
-
-COMMON = ['--data', 'fashion-mnist', '--batch-size', '500', '--threads', '1', '--no-progress']
-SEARCH = dict(epochs=5, valid_fraction=.1, lrs=(.05, .1, .2), dampings=(.01, .02, .05, .1))
-METHODS = {  # the paper's comparisons: Figures 1 and 3 (cross-entropy), 5 and 7 (Eq. 14), 9-12 (PCH-2)
-    'ce': ['sgd', 'eacg-pch1', 'eacg-gn', 'eacg-fisher', 'eacg-pch2', 'kfi-pch1', 'kfi-gn', 'kfi-fisher'],
-    'nonconvex': ['sgd', 'eacg-pch1', 'eacg-fisher', 'eacg-pch2', 'kfi-pch1', 'kfi-fisher'],
-}
-SEEDS = {'ce': {'sgd': 3, 'eacg-pch1': 3, 'kfi-fisher': 3}, 'nonconvex': {}}
-AMORTISED_FULL = {'ce': {'eacg-pch1': 10}, 'nonconvex': {}}  # method -> curvature_every of an extra full run (the speed issue's T)
-FULL_EPOCHS = 50
-AMORTISED = dict(epochs=10, batches=(100, 500), everies=(1, 3, 10, 30))
-
-
-def search_runs(criterion):
-    "(name, argv) of the search: one run per (learning rate, damping) with every method; SGD once per learning rate."
-    runs = []
-    for lr in SEARCH['lrs']:
-        for i, alpha in enumerate(SEARCH['dampings']):
-            methods = [m for m in METHODS[criterion] if m != 'sgd' or i == 0]
-            argv = COMMON + ['--criterion', criterion, '--valid-fraction', str(SEARCH['valid_fraction']), '--epochs', str(SEARCH['epochs']),
-                             '--methods', *methods, '--lr', str(lr), '--damping', str(alpha)]
-            runs.append((f'search/{criterion}-lr{lr}-a{alpha}', argv))
-    return runs
-
-
-def read_csv(path):
-    with open(path, newline='') as f: return list(csv.DictReader(f))
-
-
-def select(criterion):
-    "Per method: (validation loss after the search's epochs, lr, damping), the best of the search (None if nothing finished)."
-    best = {}
-    for name, argv in search_runs(criterion):
-        folder = RESULTS / name
-        if not complete(folder, argv): continue
-        lr, alpha = float(argv[argv.index('--lr') + 1]), float(argv[argv.index('--damping') + 1])
-        for m in argv[argv.index('--methods') + 1:argv.index('--lr')]:
-            rows = read_csv(folder / f'{m}.csv')
-            loss = float(rows[-1]['test_loss']) if len(rows) == SEARCH['epochs'] + 1 else float('inf')  # diverged: last
-            if loss != loss: loss = float('inf')
-            if m not in best or loss < best[m][0]: best[m] = (loss, lr, alpha)
-    return best
-
-
-def full_runs(criterion):
-    "(name, argv) of the full-length runs with the selected hyper-parameters."
-    chosen, runs = select(criterion), []
-    for m in METHODS[criterion]:
-        if m not in chosen: continue
-        _, lr, alpha = chosen[m]
-        for seed in range(SEEDS[criterion].get(m, 1)):
-            argv = COMMON + ['--criterion', criterion, '--epochs', str(FULL_EPOCHS), '--methods', m,
-                             '--lr', str(lr), '--damping', str(alpha), '--seed', str(seed)]
-            runs.append((f'{criterion}-{m}-seed{seed}', argv))
-        if m in AMORTISED_FULL[criterion]:
-            T = AMORTISED_FULL[criterion][m]
-            argv = COMMON + ['--criterion', criterion, '--epochs', str(FULL_EPOCHS), '--methods', m,
-                             '--lr', str(lr), '--damping', str(alpha), '--seed', '0', '--curvature-every', str(T)]
-            runs.append((f'{criterion}-{m}-T{T}-seed0', argv))
-    return runs
-
-
-def amortised_runs():
-    "(name, argv) of the amortisation study: cross-entropy, the search's lr and damping of EA-CG-PCH1 (and SGD's, with T=1)."
-    chosen, runs = select('ce'), []
-    for batch in AMORTISED['batches']:
-        for T in AMORTISED['everies']:
-            methods = ['sgd', 'eacg-pch1'] if T == 1 else ['eacg-pch1']
-            lrs = [f'{m}={chosen[m][1]}' for m in methods]
-            argv = ['--data', 'fashion-mnist', '--batch-size', str(batch), '--threads', '1', '--no-progress', '--criterion', 'ce',
-                    '--epochs', str(AMORTISED['epochs']), '--methods', *methods, '--lr', *lrs,
-                    '--damping', str(chosen['eacg-pch1'][2]), '--curvature-every', str(T)]
-            runs.append((f'amortised/b{batch}-T{T}', argv))
-    return runs
-
-
-def complete(folder, argv):
-    "Whether `folder` holds the finished run of `argv` (every method trained or diverged)."
-    summary = folder / 'summary.json'
-    if not summary.exists(): return False
-    s = json.loads(summary.read_text())
-    methods = argv[argv.index('--methods') + 1:argv.index('--lr')]
-    epochs = int(argv[argv.index('--epochs') + 1])
-    done = lambda m: m in s.get('diverged', {}) or (s.get('final', {}).get(m) or {}).get('epoch') == epochs
-    return s.get('argv') == argv and all(done(m) for m in methods)
 
 
 def snapshot():
@@ -141,19 +57,20 @@ def train(name, argv, code, commit):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('stage', choices=['search', 'select', 'full', 'amortised', 'status'])
-    p.add_argument('criterion', nargs='?', choices=list(METHODS), default='ce')
+    p.add_argument('criterion', nargs='?', choices=list(COMPARISONS), default='ce')
     a = p.parse_args()
     if a.stage == 'select':
-        for m, (loss, lr, alpha) in select(a.criterion).items(): print(f'{m:12s} lr {lr:<5} damping {alpha:<5} validation loss {loss:.4f}')
+        for m, (loss, lr, alpha) in search_choice(a.criterion, RESULTS).items(): print(f'{m:12s} lr {lr:<5} damping {alpha:<5} validation loss {loss:.4f}')
         return
-    runs = search_runs(a.criterion) if a.stage == 'search' else full_runs(a.criterion) if a.stage == 'full' else \
-        amortised_runs() if a.stage == 'amortised' else [r for c in METHODS for r in search_runs(c) + full_runs(c)] + amortised_runs()
+    runs = search_runs(a.criterion) if a.stage == 'search' else full_runs(a.criterion, RESULTS) if a.stage == 'full' else \
+        amortisation_runs(RESULTS) if a.stage == 'amortised' else \
+        [r for c in COMPARISONS for r in search_runs(c) + full_runs(c, RESULTS)] + amortisation_runs(RESULTS)
     if a.stage == 'status':
-        for name, argv in runs: print(f'{"done" if complete(RESULTS / name, argv) else "    "}  {name}')
+        for name, argv in runs: print(f'{"done" if run_complete(RESULTS / name, argv) else "    "}  {name}')
         return
     code, commit = snapshot()
     for name, argv in runs:
-        if not complete(RESULTS / name, argv): train(name, argv, code, commit)
+        if not run_complete(RESULTS / name, argv): train(name, argv, code, commit)
 
 
 if __name__ == '__main__':
