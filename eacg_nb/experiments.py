@@ -5,15 +5,18 @@
 # %% auto #0
 __all__ = ['STORED_ARGS', 'SEARCH', 'COMPARISONS', 'FULL', 'AMORTISATION', 'compare', 'FirstBatches', 'time_to_loss',
            'results_table', 'run_methods', 'search_runs', 'read_history', 'run_complete', 'search_losses',
-           'search_choice', 'full_argv', 'full_runs', 'amortisation_runs', 'format_search']
+           'search_choice', 'full_argv', 'full_runs', 'amortisation_runs', 'format_search', 'stored_full_runs',
+           'seed_band', 'minutes_axis', 'plot_stored', 'stored_table']
 
 # %% ../nbs/13_experiments.ipynb #891cdf16
 import csv
 import json
 import math
+import statistics
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
@@ -158,5 +161,63 @@ def format_search(criterion:str, results) -> str:
             mark = '*' if key == chosen[m][1:] else ' '
             return f'{"diverged" if losses[m][key] == math.inf else f"{losses[m][key]:.4f}":>10s}{mark}'
         lines.append(f'{m:12s}' + ''.join(cell(key) for key in cells))
+    return '\n'.join(lines)
+
+
+# %% ../nbs/13_experiments.ipynb #7a71dd8d
+def stored_full_runs(criterion:str, results) -> dict:
+    "label -> the histories of its stored full runs, one per seed: the method, with ' T=10' for a run with curvature_every=10."
+    out = {}
+    for name, argv in full_runs(criterion, results):
+        folder = Path(results) / name
+        if not run_complete(folder, argv): continue
+        (method,) = run_methods(argv)
+        label = method + (f' T={_option(argv, "--curvature-every")}' if '--curvature-every' in argv else '')
+        out.setdefault(label, []).append(read_history(folder / f'{method}.csv'))
+    return out
+
+def seed_band(histories:list, key:str) -> tuple:
+    "Epochs, and the mean, least and greatest of `key` over the histories, up to the shortest of them (a diverged run stops early)."
+    n = min(len(h) for h in histories)
+    values = [[h[i][key] for h in histories] for i in range(n)]
+    return list(range(n)), [statistics.fmean(v) for v in values], [min(v) for v in values], [max(v) for v in values]
+
+def minutes_axis(epochs:list, step_seconds:float, steps_per_epoch:int) -> list:
+    "Minutes of training steps at the end of each epoch, from a step time measured side by side."
+    return [e * steps_per_epoch * step_seconds / 60 for e in epochs]
+
+def plot_stored(runs:dict, # label -> histories (one per seed)
+                step_seconds:dict, # label -> seconds of one training step, measured side by side
+                steps_per_epoch:int, title:str, path=None):
+    "The paper's layout: training loss and test accuracy against epochs and against time; mean over seeds and its spread."
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    for i, (label, histories) in enumerate(runs.items()):
+        style = dict(ls=['-', '--', '-.', ':'][i // 10 % 4], lw=1.5)
+        for row, key, scale in zip(axes, ('train_loss', 'test_acc'), (1, 100)):
+            epochs, mean, lo, hi = seed_band(histories, key)
+            for ax, xs in zip(row, (epochs, minutes_axis(epochs, step_seconds[label], steps_per_epoch))):
+                line, = ax.plot(xs, [scale * v for v in mean], label=label + (f' ({len(histories)} seeds)' if len(histories) > 1 else ''), **style)
+                if len(histories) > 1: ax.fill_between(xs, [scale * v for v in lo], [scale * v for v in hi], color=line.get_color(), alpha=.15)
+    for row, what in zip(axes, ('training loss', 'test accuracy (%)')):
+        row[0].set_ylabel(what)
+        for ax, x in zip(row, ('epoch', 'minutes of training steps')): ax.set_xlabel(x); ax.grid(True, alpha=.3)
+    for ax in axes[0]: ax.set_yscale('log')
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title); fig.tight_layout()
+    if path is not None: fig.savefig(path, dpi=100)
+    return fig
+
+def stored_table(runs:dict, step_seconds:dict, steps_per_epoch:int, threshold:float) -> str:
+    "Per label: seeds, epochs, final training loss and test accuracy (mean ± standard deviation over seeds), step time, minutes to a training loss below `threshold`."
+    def pm(values, scale=1, digits=4):
+        spread = f' ± {scale * statistics.stdev(values):.{digits}f}' if len(values) > 1 else ' ' * (digits + 5)
+        return f'{scale * statistics.fmean(values):.{digits}f}{spread}'
+    lines = [f'{"method":15s} {"seeds":>5s} {"epochs":>6s} {"final training loss":>19s} {"final test acc %":>18s} {"ms/step":>8s} {f"min to loss<{threshold:g}":>16s}']
+    for label, histories in runs.items():
+        epochs, mean, _, _ = seed_band(histories, 'train_loss')
+        reached = next((e for e, v in zip(epochs, mean) if v < threshold), None)
+        when = '-' if reached is None else f'{minutes_axis([reached], step_seconds[label], steps_per_epoch)[0]:.1f}'
+        lines.append(f'{label:15s} {len(histories):5d} {epochs[-1]:6d} {pm([h[-1]["train_loss"] for h in histories]):>19s} '
+                     f'{pm([h[-1]["test_acc"] for h in histories], 100, 2):>18s} {1e3 * step_seconds[label]:8.1f} {when:>16s}')
     return '\n'.join(lines)
 
