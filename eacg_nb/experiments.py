@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['STORED_ARGS', 'SEARCH', 'COMPARISONS', 'FULL', 'AMORTISATION', 'compare', 'FirstBatches', 'time_to_loss',
-           'results_table', 'run_methods', 'search_runs', 'read_history', 'run_complete', 'search_losses',
-           'search_choice', 'full_argv', 'full_runs', 'amortisation_runs', 'format_search', 'stored_full_runs',
-           'seed_band', 'minutes_axis', 'plot_stored', 'stored_table']
+           'results_table', 'run_methods', 'method_argv', 'search_runs', 'read_history', 'run_complete',
+           'search_losses', 'search_choice', 'full_argv', 'full_runs', 'amortisation_runs', 'format_search',
+           'stored_full_runs', 'seed_band', 'minutes_axis', 'plot_stored', 'stored_table']
 
 # %% ../nbs/13_experiments.ipynb #891cdf16
 import csv
@@ -81,6 +81,16 @@ AMORTISATION = dict(epochs=10, batches=(100, 500), everies=(1, 3, 10, 30))  # th
 
 def _option(argv, name): return argv[argv.index(name) + 1]
 def run_methods(argv:list) -> list: return argv[argv.index('--methods') + 1:argv.index('--lr')]
+
+def method_argv(argv:list, method:str) -> list:
+    "A stored run's arguments for one of its methods alone: its `--methods`, and the `--lr`, `--damping` items of the others dropped."
+    out, option = [], None
+    for a in argv:
+        if a.startswith('--'): option = a
+        elif option == '--methods' and a != method: continue
+        elif option in ('--lr', '--damping') and '=' in a and not a.startswith(method + '='): continue
+        out.append(a)
+    return out
 
 def search_runs(criterion:str) -> list:
     "(name, argv) of the search: one run per (learning rate, damping) with every method; SGD once per learning rate."

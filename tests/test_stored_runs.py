@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from eacg_nb.data import fashion_mnist_available
+from eacg_nb.experiments import method_argv
 
 RESULTS = Path(__file__).resolve().parents[1] / 'nbs' / 'results'
 RUNS = sorted(p.parent for p in RESULTS.rglob('summary.json'))
@@ -21,11 +22,12 @@ def rows(path, n):
 
 @pytest.mark.skipif(not RUNS, reason='no stored runs')
 @pytest.mark.skipif(not fashion_mnist_available(), reason='the stored runs train on Fashion-MNIST, which is not installed here')
-def test_a_stored_run_reproduces(tmp_path):
-    run = RUNS[len(RUNS) // 2]  # one in the middle: any of them must do
+@pytest.mark.parametrize('which', [len(RUNS) // 2, 0], ids=['one in the middle', 'the first'])  # any of them must do
+def test_a_stored_run_reproduces(tmp_path, which):
+    run = RUNS[which]
     summary = json.loads((run / 'summary.json').read_text())
     method = next(m for m in summary['final'] if m != 'sgd')
-    r = subprocess.run([sys.executable, '-m', 'eacg_nb', *summary['argv'], '--epochs', '2', '--methods', method, '--out', str(tmp_path)],
+    r = subprocess.run([sys.executable, '-m', 'eacg_nb', *method_argv(summary['argv'], method), '--epochs', '2', '--out', str(tmp_path)],
                        capture_output=True, text=True)
     assert r.returncode in (0, 1), r.stderr  # 1: it diverged, as the stored run may have
     assert rows(tmp_path / f'{method}.csv', 3) == rows(run / f'{method}.csv', 3), run.name

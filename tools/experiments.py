@@ -13,6 +13,7 @@ the full runs and their hyper-parameters) is defined in `eacg_nb.experiments` (c
 of the committed tree (`git archive HEAD`), so that editing the working tree does not change a run under way.
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -41,17 +42,27 @@ def snapshot():
 
 
 def train(name, argv, code, commit):
-    "Run (or resume) one run in its work folder, then copy its results into nbs/results/<name>."
+    "Run (or resume) one run in its work folder with the snapshot's code, then copy its results into nbs/results/<name>."
     work, dest = WORK / name, RESULTS / name
     resume = ['--resume'] if (work / 'summary.json').exists() else []
     env = dict(os.environ, PYTHONPATH=str(code))
     print(f'{name}: eacg_train {" ".join(argv)}', flush=True)
-    rc = subprocess.run([sys.executable, '-m', 'eacg_nb', *argv, '--out', str(work), *resume], env=env).returncode
-    if rc not in (0, 1): raise SystemExit(f'{name}: eacg_train exited with {rc}')
+    # -P and cwd: `python -m` would otherwise put the current folder, a working tree, before the snapshot on sys.path
+    rc = subprocess.run([sys.executable, '-P', '-m', 'eacg_nb', *argv, '--out', str(work), *resume], env=env, cwd=code).returncode
+    if rc not in (0, 1) or not run_complete(work, argv):  # 1: a method diverged, which a finished run may record
+        raise SystemExit(f'{name}: eacg_train exited with {rc} before the run was finished; nothing was copied')
     dest.mkdir(parents=True, exist_ok=True)
     for f in work.iterdir():
         if f.suffix in ('.csv', '.png', '.json'): shutil.copy2(f, dest / f.name)
     (dest / 'commit.txt').write_text(commit + '\n')
+
+
+def progress(name):
+    "Where an unfinished run stands in its work folder: the last epoch written per method."
+    summary = WORK / name / 'summary.json'
+    if not summary.exists() or (RESULTS / name / 'summary.json').exists(): return ''
+    final = json.loads(summary.read_text()).get('final', {})
+    return '  (in progress: ' + ', '.join(f'{m} epoch {r["epoch"]}' for m, r in final.items() if r) + ')' if any(final.values()) else '  (started)'
 
 
 def main():
@@ -66,7 +77,7 @@ def main():
         amortisation_runs(RESULTS) if a.stage == 'amortised' else \
         [r for c in COMPARISONS for r in search_runs(c) + full_runs(c, RESULTS)] + amortisation_runs(RESULTS)
     if a.stage == 'status':
-        for name, argv in runs: print(f'{"done" if run_complete(RESULTS / name, argv) else "    "}  {name}')
+        for name, argv in runs: print(f'{"done" if run_complete(RESULTS / name, argv) else "    "}  {name}{progress(name)}')
         return
     code, commit = snapshot()
     for name, argv in runs:
