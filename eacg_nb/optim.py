@@ -149,9 +149,13 @@ def _newton_step(self):
                         for (_, _, t, kind), i, r in zip(blocks, iters.tolist(), rel.tolist())]
     for p, _ in keys.values(): self.state[p]['curvature_age'] += 1
     with torch.inference_mode(False):  # the counters are ordinary tensors, as in torch's optimizers
-        counts = [st['step'] if 'step' in (st := self.state[p]) else st.setdefault('step', torch.tensor(0.)) for p, *_ in blocks]
-    torch._foreach_add_(counts, 1)
+        torch._foreach_add_([_step_count(self.state[p]) for p, *_ in blocks], 1)
     cap.clear()
+
+def _step_count(state:dict) -> torch.Tensor:
+    "A parameter's step counter, made at its first step."
+    if 'step' not in state: state['step'] = torch.tensor(0.)
+    return state['step']
 
 def _finite(tensors) -> bool:
     "Whether every entry of every tensor is finite (one fused norm per tensor, one sync)."
