@@ -8,11 +8,14 @@
 
 Each run is an `eacg_train` output folder. It trains in a work folder outside the repository (its checkpoints are
 large), and when it ends its histories, figure and summary.json are copied to nbs/results/<name>/. A run whose
-folder is complete is skipped; one whose work folder holds checkpoints is resumed. What is run (the search,
+folder is complete is skipped; one whose work folder holds checkpoints is resumed; one that another invocation is
+training (it holds the run's lock) is left to it, so two invocations of the same stage share its runs. What is run (the search,
 the full runs and their hyper-parameters) is defined in `eacg_nb.experiments` (chapter 13). The code runs from a snapshot
 of the committed tree (`git archive HEAD`), so that editing the working tree does not change a run under way.
 """
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -57,6 +60,17 @@ def train(name, argv, code, commit):
     (dest / 'commit.txt').write_text(commit + '\n')
 
 
+@contextlib.contextmanager
+def claimed(name):
+    "Whether this invocation holds the run's lock; the system releases it when the process ends, however it ends."
+    lock = WORK / f'{name}.lock'
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, 'w') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError: yield False; return
+        yield True
+
+
 def progress(name):
     "Where an unfinished run stands in its work folder: the last epoch written per method."
     summary = WORK / name / 'summary.json'
@@ -79,9 +93,13 @@ def main():
     if a.stage == 'status':
         for name, argv in runs: print(f'{"done" if run_complete(RESULTS / name, argv) else "    "}  {name}{progress(name)}')
         return
+    if a.stage == 'full' and not all(run_complete(RESULTS / n, argv) for n, argv in search_runs(a.criterion)):
+        raise SystemExit(f'the search of {a.criterion} is not finished: its full runs would take other hyper-parameters than it will choose')
     code, commit = snapshot()
     for name, argv in runs:
-        if not run_complete(RESULTS / name, argv): train(name, argv, code, commit)
+        with claimed(name) as mine:
+            if not mine: print(f'{name}: under way in another invocation; left to it', flush=True)
+            elif not run_complete(RESULTS / name, argv): train(name, argv, code, commit)
 
 
 if __name__ == '__main__':
