@@ -4,6 +4,7 @@
     python tools/experiments.py select ce        # the chosen learning rate and damping of each method
     python tools/experiments.py full ce          # the full-length runs with the chosen values, on the test set
     python tools/experiments.py amortised        # EA-CG-PCH1 with curvature_every 1, 3, 10, 30 at batch 100 and 500 (complexity chapter)
+    python tools/experiments.py explanation      # the one run that tests an explanation of the verdicts (chapter 13)
     python tools/experiments.py status
 
 Each run is an `eacg_train` output folder. It trains in a work folder outside the repository (its checkpoints are
@@ -24,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from eacg_nb.experiments import COMPARISONS, amortisation_runs, full_runs, run_complete, search_choice, search_runs
+from eacg_nb.experiments import COMPARISONS, amortisation_runs, explanation_run, full_runs, run_complete, search_choice, search_runs
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / 'nbs' / 'results'
@@ -81,15 +82,15 @@ def progress(name):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('stage', choices=['search', 'select', 'full', 'amortised', 'status'])
+    p.add_argument('stage', choices=['search', 'select', 'full', 'amortised', 'explanation', 'status'])
     p.add_argument('criterion', nargs='?', choices=list(COMPARISONS), default='ce')
     a = p.parse_args()
     if a.stage == 'select':
         for m, (loss, lr, alpha) in search_choice(a.criterion, RESULTS).items(): print(f'{m:12s} lr {lr:<5} damping {alpha:<5} validation loss {loss:.4f}')
         return
     runs = search_runs(a.criterion) if a.stage == 'search' else full_runs(a.criterion, RESULTS) if a.stage == 'full' else \
-        amortisation_runs(RESULTS) if a.stage == 'amortised' else \
-        [r for c in COMPARISONS for r in search_runs(c) + full_runs(c, RESULTS)] + amortisation_runs(RESULTS)
+        amortisation_runs(RESULTS) if a.stage == 'amortised' else [explanation_run()] if a.stage == 'explanation' else \
+        [r for c in COMPARISONS for r in search_runs(c) + full_runs(c, RESULTS)] + amortisation_runs(RESULTS) + [explanation_run()]
     if a.stage == 'status':
         for name, argv in runs: print(f'{"done" if run_complete(RESULTS / name, argv) else "    "}  {name}{progress(name)}')
         return
