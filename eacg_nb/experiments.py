@@ -76,7 +76,7 @@ COMPARISONS = {  # the paper's: Figures 1 and 3 (cross-entropy), 5 and 7 (Eq. 14
     'ce': ['sgd', 'eacg-pch1', 'eacg-gn', 'eacg-fisher', 'eacg-pch2', 'kfi-pch1', 'kfi-gn', 'kfi-fisher'],
     'nonconvex': ['sgd', 'eacg-pch1', 'eacg-fisher', 'eacg-pch2', 'kfi-pch1', 'kfi-fisher'],
 }
-FULL = dict(epochs=50, seeds={'ce': {'sgd': 3, 'eacg-pch1': 3, 'kfi-fisher': 3}, 'nonconvex': {}},
+FULL = dict(epochs=50, seeds={'ce': {'sgd': 3, 'eacg-pch1': 3, 'kfi-fisher': 3}, 'nonconvex': {'eacg-pch2': 2}},
             curvature_every={'ce': {'eacg-pch1': 10}, 'nonconvex': {}})  # method -> T of one more run
 AMORTISATION = dict(epochs=10, batches=(100, 500), everies=(1, 3, 10, 30))  # the complexity chapter's study
 EXPLANATION = dict(criterion='ce', method='eacg-gn', lr=.1, damping=.01)  # one more run, testing an explanation (the verdicts below)
