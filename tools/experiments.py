@@ -88,8 +88,9 @@ def main():
     if a.stage == 'select':
         for m, (loss, lr, alpha) in search_choice(a.criterion, RESULTS).items(): print(f'{m:12s} lr {lr:<5} damping {alpha:<5} validation loss {loss:.4f}')
         return
-    runs = search_runs(a.criterion) if a.stage == 'search' else full_runs(a.criterion, RESULTS) if a.stage == 'full' else \
-        amortisation_runs(RESULTS) if a.stage == 'amortised' else [explanation_run()] if a.stage == 'explanation' else \
+    stages = {'search': lambda: search_runs(a.criterion), 'full': lambda: full_runs(a.criterion, RESULTS),
+              'amortised': lambda: amortisation_runs(RESULTS), 'explanation': lambda: [explanation_run()]}
+    runs = stages[a.stage]() if a.stage in stages else \
         [r for c in COMPARISONS for r in search_runs(c) + full_runs(c, RESULTS)] + amortisation_runs(RESULTS) + [explanation_run()]
     if a.stage == 'status':
         for name, argv in runs: print(f'{"done" if run_complete(RESULTS / name, argv) else "    "}  {name}{progress(name)}')
