@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['DEFAULT_LR', 'UsageError', 'parser', 'per_method', 'learning_rates', 'dampings', 'reproducing_argv', 'settings',
-           'run', 'main']
+           'run', 'machine', 'main']
 
 # %% ../nbs/12_cli.ipynb #e527284d
 import argparse
 import json
 import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -60,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument('--valid-fraction', type=_FRACTION, default=0., metavar='F',
                    help='hold out this fraction of the training set and evaluate on it instead of the test set, to choose hyper-parameters (default: 0, evaluate on the test set)')
     n = p.add_argument_group('network and criterion')
-    n.add_argument('--hidden', type=_COUNT, nargs='*', default=list(PAPER_HIDDEN), help=f"hidden widths; n_0 and the output width come from the data (default: the paper's {' '.join(map(str, PAPER_HIDDEN))})")
+    n.add_argument('--hidden', type=_COUNT, nargs='+', default=list(PAPER_HIDDEN), help=f"hidden widths; n_0 and the output width come from the data (default: the paper's {' '.join(map(str, PAPER_HIDDEN))})")
     n.add_argument('--act', default='sigmoid', choices=list(ACTIVATIONS), help='activation between the layers (default: sigmoid; the default learning rates and damping are tuned for it)')
     n.add_argument('--criterion', default='ce', choices=['ce', 'nonconvex'], help="cross-entropy, or the paper's non-convex Eq. (14) (default: ce)")
     n.add_argument('--delta', type=float, default=5., help='δ of Eq. (14) (default: 5)')
@@ -193,13 +194,17 @@ def run(args, argv:list|None=None) -> tuple:
     data = _load(args)
     sizes = [data.n_in, *args.hidden, data.n_classes]
     crit = nn.CrossEntropyLoss() if args.criterion == 'ce' else NonConvexLoss(args.delta, args.eps)
+    refused = _refused(args, len(sizes), crit, lrs, alphas)
+    if len(refused) == len(args.methods): raise UsageError('every method was refused: ' + '; '.join(f'{m}: {why}' for m, why in refused.items()))
     # every check is done: only now does the run leave anything on disk
-    summary.update(argv=reproducing_argv(argv) if argv is not None else summary.get('argv'), args=vars(args), settings=s)
+    args_kept = {k: v for k, v in vars(args).items() if '--' + k not in _NOT_REPRODUCING}  # no path of this machine in the summary
+    summary.update(argv=reproducing_argv(argv) if argv is not None else summary.get('argv'), args=args_kept, settings=s, machine=machine())
     final, diverged = summary.setdefault('final', {}), summary.setdefault('diverged', {})
     def write_summary():
         if lead: (out / 'summary.json').write_text(json.dumps(summary, indent=1, default=str))
-    if lead: out.mkdir(parents=True, exist_ok=True)
-    write_summary()
+    if lead:
+        try: out.mkdir(parents=True, exist_ok=True); write_summary()
+        except OSError as e: raise UsageError(f'--out {out}: cannot write the run there ({e.strerror or e})') from None
     procs = f' x {torch.distributed.get_world_size()} processes' if is_distributed() else ''
     say(f'{data.name}: {len(data.train)} training and {len(data.test)} evaluation images; network {"-".join(map(str, sizes))}, '
         f'{args.act}; criterion {args.criterion}; device {device}{procs}; writing to {out}')
@@ -208,11 +213,9 @@ def run(args, argv:list|None=None) -> tuple:
         torch.manual_seed(args.seed)
         model = mlp(sizes, args.act).to(device)
         if is_distributed(): model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == 'cuda' else None)
-        hyper = dict(damping=alphas[method], max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every)
-        if method.endswith('-pch'): hyper['gamma'] = args.gamma
-        try: opt = make_optimizer(method, model, crit, lr=lrs[method], **hyper)
-        except ValueError as e:
-            say(f'\n{method}: skipped ({e})'); continue
+        if method in refused:
+            say(f'\n{method}: skipped ({refused[method]})'); continue
+        opt = make_optimizer(method, model, crit, lr=lrs[method], **_hyper(args, alphas[method], method))
         sampler = torch.utils.data.DistributedSampler(data.train, seed=args.seed) if is_distributed() else None
         train_dl, test_dl = dataloaders(data, args.batch_size, seed=args.seed, train_sampler=sampler)
         evaluated = 'valid' if args.valid_fraction else 'test'
@@ -241,6 +244,27 @@ def run(args, argv:list|None=None) -> tuple:
         print(f'\nwrote {", ".join(f"{m}.csv" for m, h in histories.items() if h)}, curves.png and summary.json to {out}')
     return histories, {m: diverged[m] for m in histories if m in diverged}
 
+def _hyper(args, damping:float, method:str) -> dict:
+    "The optimizer's arguments for `method` besides its learning rate."
+    hyper = dict(damping=damping, max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every)
+    if method.endswith('-pch'): hyper['gamma'] = args.gamma
+    return hyper
+
+def _refused(args, depth:int, crit, lrs:dict, alphas:dict) -> dict:
+    "method -> why its optimizer refuses the options (Gauss-Newton with Eq. 14, a bad γ): asked of a tiny model of the run's depth and activation."
+    refused = {}
+    for method in args.methods:
+        try: opt = make_optimizer(method, mlp([2] * depth, args.act), crit, lr=lrs[method], **_hyper(args, alphas[method], method))
+        except ValueError as e: refused[method] = str(e); continue
+        if hasattr(opt, 'close'): opt.close()
+    return refused
+
+def machine() -> dict:
+    "What a float32 run's last digits depend on besides its arguments: the CPU model, the vector instructions torch uses on it, torch's version."
+    try: name = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
+    except OSError: name = platform.processor()
+    return dict(cpu=name, capability=torch.backends.cpu.get_cpu_capability(), torch=torch.__version__)
+
 def _start_processes(args, device:torch.device) -> torch.device:
     "Join the process group when started by torchrun (nccl on GPUs, gloo on CPUs); this process's device."
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not torch.distributed.is_initialized():
@@ -253,7 +277,7 @@ def _start_processes(args, device:torch.device) -> torch.device:
     return device
 
 def main(argv=None) -> int:
-    "The console script `eacg_train`: 0 when every method trained, 1 when one diverged, 2 for a usage error."
+    "The console script `eacg_train`: 0 when every method trained, 1 when one diverged, 2 for a usage error, 130 when interrupted."
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     try:
@@ -265,5 +289,8 @@ def main(argv=None) -> int:
     except UsageError as e:
         print(f'eacg_train: error: {e}', file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("eacg_train: interrupted; each method's checkpoint of its last finished epoch is kept: continue with --resume", file=sys.stderr)
+        return 130
     finally:
         if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()

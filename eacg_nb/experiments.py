@@ -6,11 +6,12 @@
 __all__ = ['SEARCH', 'COMPARISONS', 'FULL', 'AMORTISATION', 'EXPLANATION', 'compare', 'FirstBatches', 'time_to_loss',
            'results_table', 'stored_args', 'run_methods', 'method_argv', 'search_runs', 'read_history', 'run_complete',
            'search_losses', 'search_choice', 'full_argv', 'full_runs', 'explanation_run', 'amortisation_runs',
-           'format_search', 'stored_full_runs', 'seed_band', 'minutes_axis', 'plot_stored', 'stored_table',
-           'at_minutes', 'time_table']
+           'format_search', 'stored_full_runs', 'seed_band', 'step_costs', 'mean_iterations', 'minutes_axis',
+           'plot_stored', 'stored_table', 'at_minutes', 'time_table']
 
 # %% ../nbs/13_experiments.ipynb #891cdf16
 import csv
+import itertools
 import json
 import math
 import statistics
@@ -22,6 +23,7 @@ import torch
 from torch import nn
 
 from .baselines import make_optimizer
+from .complexity import side_by_side
 from .criteria import NonConvexLoss
 from .data import dataloaders
 from .network import PAPER_HIDDEN, mlp
@@ -201,12 +203,44 @@ def seed_band(histories:list, key:str) -> tuple:
     values = [[h[i][key] for h in histories] for i in range(n)]
     return list(range(n)), [statistics.fmean(v) for v in values], [min(v) for v in values], [max(v) for v in values]
 
-def minutes_axis(epochs:list, step_seconds:float, steps_per_epoch:int) -> list:
-    "Minutes of training steps at the end of each epoch, from a step time measured side by side."
-    return [e * steps_per_epoch * step_seconds / 60 for e in epochs]
+def step_costs(labels:list, # methods, with ' T=10' for curvature_every=10
+               crit, sizes:list, batch:int=500,
+               max_cgs=(1, 10, 30), # CG limits timed, with eps_cg=0 so that CG runs to them
+               blocks:int=5, steps:int=10, # as in `side_by_side`
+              ) -> dict:
+    "label -> (a, b): seconds of a training step as a + b·(CG iterations in the step), fitted to steps timed side by side (b = 0 without CG)."
+    torch.manual_seed(0)
+    x, y = torch.rand(batch, sizes[0]), torch.randint(0, sizes[-1], (batch,))
+    runs = {}
+    for label in labels:
+        method, _, T = label.partition(' T=')
+        limits = max_cgs if method.split('-')[0] in ('eacg', 'cg') else (None,)
+        for m in limits:
+            model, hyper = mlp(sizes), dict(curvature_every=int(T)) if T else {}
+            if m is not None: hyper.update(max_cg=m, eps_cg=0.)
+            runs[label, m] = model, make_optimizer(method, model, crit, lr=1e-3, damping=.01, **hyper)
+    seconds, _ = side_by_side(runs, crit, x, y, blocks=blocks, steps=steps)
+    costs = {}
+    for label in labels:
+        points = [(sum(d['cg_iters'] for d in getattr(opt, 'diagnostics', [])), seconds[key]) for key, (_, opt) in runs.items() if key[0] == label]
+        its, secs = zip(*points)
+        if len(points) == 1: costs[label] = (secs[0], 0.); continue
+        mi, ms = statistics.fmean(its), statistics.fmean(secs)
+        b = sum((i - mi) * (s - ms) for i, s in points) / sum((i - mi) ** 2 for i in its)
+        costs[label] = (ms - b * mi, b)
+    return costs
+
+def mean_iterations(histories:list) -> list:
+    "Per epoch, the mean over seeds of the CG iterations per step (0 for epoch 0 and for methods without CG), up to the shortest history."
+    return [statistics.fmean(h[i].get('cg_iters') or 0. for h in histories) for i in range(min(len(h) for h in histories))]
+
+def minutes_axis(iterations:list, cost:tuple, steps_per_epoch:int) -> list:
+    "Minutes of training steps at the end of each epoch: every step of epoch e costs a + b·(its recorded CG iterations per step)."
+    a, b = cost
+    return list(itertools.accumulate(steps_per_epoch * (a + b * it) / 60 if e else 0. for e, it in enumerate(iterations)))
 
 def plot_stored(runs:dict, # label -> histories (one per seed)
-                step_seconds:dict, # label -> seconds of one training step, measured side by side
+                costs:dict, # label -> (a, b) of `step_costs`
                 steps_per_epoch:int, title:str, path=None):
     "The paper's layout: training loss and test accuracy against epochs and against time; mean over seeds and its spread."
     fig, axes = plt.subplots(2, 2, figsize=(12, 8))
@@ -215,7 +249,7 @@ def plot_stored(runs:dict, # label -> histories (one per seed)
         for row, key, scale in zip(axes, ('train_loss', 'test_acc'), (1, 100)):
             epochs, mean, lo, hi = seed_band(histories, key)
             # time on a log scale, from the first epoch: the cheap methods' minutes would otherwise be squeezed against the axis
-            for ax, xs, first in zip(row, (epochs, minutes_axis(epochs, step_seconds[label], steps_per_epoch)), (0, 1)):
+            for ax, xs, first in zip(row, (epochs, minutes_axis(mean_iterations(histories), costs[label], steps_per_epoch)), (0, 1)):
                 line, = ax.plot(xs[first:], [scale * v for v in mean[first:]], label=label + (f' ({len(histories)} seeds)' if len(histories) > 1 else ''), **style)
                 if len(histories) > 1: ax.fill_between(xs[first:], [scale * v for v in lo[first:]], [scale * v for v in hi[first:]], color=line.get_color(), alpha=.15)
     for row, what in zip(axes, ('training loss', 'test accuracy (%)')):
@@ -228,8 +262,8 @@ def plot_stored(runs:dict, # label -> histories (one per seed)
     if path is not None: fig.savefig(path, dpi=100)
     return fig
 
-def stored_table(runs:dict, step_seconds:dict, steps_per_epoch:int, threshold:float, last:int=5) -> str:
-    "Per label: seeds, epochs, final training loss, test accuracy at the end and over the `last` epochs (mean ± standard deviation over seeds), step time, minutes to a training loss below `threshold`."
+def stored_table(runs:dict, costs:dict, steps_per_epoch:int, threshold:float, last:int=5) -> str:
+    "Per label: seeds, epochs, final training loss, test accuracy at the end and over the `last` epochs (mean ± standard deviation over seeds), mean step time, minutes to a training loss below `threshold`."
     def pm(values, scale=1, digits=4):
         spread = f' ± {scale * statistics.stdev(values):.{digits}f}' if len(values) > 1 else ' ' * (digits + 5)
         return f'{scale * statistics.fmean(values):.{digits}f}{spread}'
@@ -238,23 +272,24 @@ def stored_table(runs:dict, step_seconds:dict, steps_per_epoch:int, threshold:fl
     for label, histories in runs.items():
         epochs, mean, _, _ = seed_band(histories, 'train_loss')
         reached = next((e for e, v in zip(epochs, mean) if v < threshold), None)
-        when = '-' if reached is None else f'{minutes_axis([reached], step_seconds[label], steps_per_epoch)[0]:.1f}'
+        minutes = minutes_axis(mean_iterations(histories), costs[label], steps_per_epoch)
+        when = '-' if reached is None else f'{minutes[reached]:.1f}'
         lines.append(f'{label:15s} {len(histories):5d} {epochs[-1]:6d} {pm([h[-1]["train_loss"] for h in histories]):>19s} '
                      f'{pm([h[-1]["test_acc"] for h in histories], 100, 2):>18s} '
                      f'{pm([statistics.fmean(r["test_acc"] for r in h[-last:]) for h in histories], 100, 2):>18s} '
-                     f'{1e3 * step_seconds[label]:8.1f} {when:>16s}')
+                     f'{6e4 * minutes[-1] / (epochs[-1] * steps_per_epoch):8.1f} {when:>16s}')
     return '\n'.join(lines)
 
-def at_minutes(histories:list, step_seconds:float, steps_per_epoch:int, minutes:float, key:str):
+def at_minutes(histories:list, cost:tuple, steps_per_epoch:int, minutes:float, key:str):
     "The mean over seeds of `key` at the last epoch finished within `minutes` of training steps; None if the runs stopped before."
-    epochs, mean, _, _ = seed_band(histories, key)
-    times = minutes_axis(epochs, step_seconds, steps_per_epoch)
+    _, mean, _, _ = seed_band(histories, key)
+    times = minutes_axis(mean_iterations(histories), cost, steps_per_epoch)
     return None if times[-1] < minutes else next(v for v, t in zip(mean[::-1], times[::-1]) if t <= minutes)
 
-def time_table(runs:dict, step_seconds:dict, steps_per_epoch:int, minutes=(1, 2, 4, 8, 16)) -> str:
+def time_table(runs:dict, costs:dict, steps_per_epoch:int, minutes=(1, 2, 4, 8, 16)) -> str:
     "Training loss / test accuracy of each label after the same minutes of training steps ('-' where its run was shorter)."
     def cell(histories, label, m):
-        loss, acc = (at_minutes(histories, step_seconds[label], steps_per_epoch, m, k) for k in ('train_loss', 'test_acc'))
+        loss, acc = (at_minutes(histories, costs[label], steps_per_epoch, m, k) for k in ('train_loss', 'test_acc'))
         return f'{"-":>14s}' if loss is None else f'{loss:7.3f} {100 * acc:5.1f}%'
     lines = [f'{"method":15s}' + ''.join(f'{f"{m:g} min":>14s}' for m in minutes)]
     lines += [f'{label:15s}' + ''.join(cell(h, label, m) for m in minutes) for label, h in runs.items()]

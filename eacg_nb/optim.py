@@ -15,7 +15,7 @@ from torch import nn
 
 from .criteria import Criterion, as_criterion
 from .distributed import is_distributed, setup, synchronise, unwrap  # the chapter on torch.distributed
-from .expectation import FIELDS, Capture, statistic_fields, statistic_requests
+from .expectation import Capture, statistic_requests
 from .network import fcnn_layers
 from .pch import CURVATURES, check_curvature, curvature_blocks, curvature_statistics, optimizer_curvatures
 from .solvers import (bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
@@ -81,8 +81,10 @@ class EACG(torch.optim.Optimizer):
             self._where[l.linear.weight] = (t, 'weight')
             if l.linear.bias is not None: self._where[l.linear.bias] = (t, 'bias')
         for group in self.param_groups: self._check_owned(group)
+        self._check_dampings()
         self.capture = Capture(unwrap(model), self.criterion)
-        self.capture.fields = _fields_for(weakref.WeakMethod(self._next_fields))  # weak: the capture must not keep the optimizer alive
+        self.capture.plan = _plan_for(weakref.WeakMethod(self._planned_statistics))  # weak: the capture must not keep the optimizer alive
+        self._plan = None  # whether the next step computes the curvature: fixed by its first forward pass, consumed by the step
         self.diagnostics, self.curvature_bytes, self.communicated_bytes, self.ddp, self._buffers = [], 0, 0, False, {}
         if is_distributed(): setup(self, model)
 
@@ -95,17 +97,18 @@ class EACG(torch.optim.Optimizer):
         g = self.param_groups[-1]
         try:
             _check_group(g['lr'], g['damping'], g['max_cg'], g['eps_cg'])
-            if hasattr(self, '_where'): self._check_owned(g)
+            if hasattr(self, '_where'): self._check_owned(g); self._check_dampings()
         except ValueError:
             self.param_groups.pop()  # a refused group leaves the optimizer as it was
             raise
+        self._plan = None  # the new parameters' step is planned afresh
 
     def close(self):
         "Remove the hooks from the model and criterion."
         self.capture.remove()
 
-def _fields_for(method):
-    return lambda: FIELDS if (m := method()) is None else m()
+def _plan_for(method):
+    return lambda: None if (m := method()) is None else m()
 
 # %% ../nbs/07_optimizer.ipynb #6dd325e7
 def _step(self, closure=None):
@@ -120,9 +123,13 @@ def _step(self, closure=None):
 def _newton_step(self):
     "The stages of a step: statistics, curvature (computed, or the stored one), block systems and their solution, update."
     cap, solver, keys = self.capture, SOLVERS[self.solver], self._layer_keys()
-    # the passes were recorded for a step that computes the curvature or for one that reuses it: `_next_fields` decided
-    needs = statistic_fields(self._statistics_to_read(True))
-    refresh = not self._curvature_stored(keys) or all(needs <= p.fields for p in cap.passes if p.complete)
+    # the passes were recorded for the step that the plan, made when the first of them started, says
+    refresh = self._refresh_due() if self._plan is None else self._plan
+    if not refresh and not self._curvature_fits(keys):
+        self._plan = None; cap.clear()  # the next pass is planned afresh: a computing step
+        raise RuntimeError("EACG.step(): the parameters' dtype or device changed after this step's forward pass, which was recorded "
+                           'to reuse the curvature made for the old ones: zero the gradients and run the forward and backward pass again')
+    self._check_dampings()
     names = self._statistics_to_read(refresh)
     if (why := cap.missing(names)):
         hint = ('' if 'criterion' not in why else
@@ -151,6 +158,7 @@ def _newton_step(self):
     with torch.inference_mode(False):  # the counters are ordinary tensors, as in torch's optimizers
         torch._foreach_add_([_step_count(self.state[p]) for p, *_ in blocks], 1)
     cap.clear()
+    self._plan = None
 
 def _step_count(state:dict) -> torch.Tensor:
     "A parameter's step counter, made at its first step."
@@ -162,12 +170,14 @@ def _finite(tensors) -> bool:
     return not tensors or bool(torch.isfinite(torch.stack(torch._foreach_norm(tensors)).sum()))
 
 def _check_finite(what, tensors):
-    if not _finite(tensors): raise NonFiniteError(f'{what} has a NaN or Inf: the step was not taken')
+    if not _finite(tensors):
+        raise NonFiniteError(f'{what} has a NaN or Inf: the step was not taken. Try a larger damping (α), a smaller lr, '
+                             'or float64; check the inputs and targets for NaN or Inf')
 
 def _zero_grad(self, set_to_none:bool=True):
     "Zero the gradients, and forget the passes whose gradients they were."
     torch.optim.Optimizer.zero_grad(self, set_to_none)
-    self.capture.passes = [p for p in self.capture.passes if not p.complete]
+    self.capture.forget_complete()
 
 EACG.step, EACG._newton_step, EACG.zero_grad = _step, _newton_step, _zero_grad
 
@@ -193,15 +203,16 @@ def bias_blocks(self:EACG) -> list:
     return self._stored('curvature')
 
 @patch
-def _curvature_stored(self:EACG, keys:dict) -> bool:
-    "Whether every layer with a parameter here has its curvature in the state."
-    return all('curvature' in self.state.get(p, {}) for p, _ in keys.values())
+def _curvature_fits(self:EACG, keys:dict) -> bool:
+    "Whether every stored curvature has its parameter's dtype and device (`model.double()`, `model.to(device)` change them)."
+    return all((C := self.state[p]['curvature']).dtype == p.dtype and C.device == p.device for p, _ in keys.values() if 'curvature' in self.state.get(p, {}))
 
 @patch
 def _refresh_due(self:EACG) -> bool:
-    "Whether the next step computes the curvature: every `curvature_every` steps, when a layer has none, or when a solver's factors were made with another damping."
+    "Whether the next step computes the curvature: every `curvature_every` steps, when a layer has none or has it in another dtype or device, or when a solver's factors were made with another damping."
+    if not self._curvature_fits(keys := self._layer_keys()): return True
     derives = SOLVERS[self.solver].factors is not None
-    for p, g in self._layer_keys().values():
+    for p, g in keys.values():
         st = self.state.get(p, {})  # `get`: asking must not create state
         if 'curvature' not in st or st['curvature_age'] >= self.curvature_every: return True
         if derives and st['factors']['damping'] != g['damping']: return True
@@ -215,9 +226,22 @@ def _statistics_to_read(self:EACG, refresh:bool) -> tuple:
     return curvature_statistics(self.curvature) + every + tuple(solver.factor_statistics(k)) if refresh else every
 
 @patch
-def _next_fields(self:EACG) -> frozenset:
-    "What a pass starting now records: the fields of the statistics its step will read."
-    return statistic_fields(self._statistics_to_read(self._refresh_due()))
+def _planned_statistics(self:EACG) -> tuple:
+    "The statistics the next step reads, asked when a pass starts: the first pass after a step fixes the plan."
+    if self._plan is None: self._plan = self._refresh_due()
+    return self._statistics_to_read(self._plan)
+
+@patch
+def _check_dampings(self:EACG):
+    "`ValueError` where a solver that derives factors from the curvature (KFI) would serve one layer with two dampings."
+    if SOLVERS[self.solver].factors is None: return
+    seen = {}
+    for g in self.param_groups:
+        for p in g['params']:
+            t = self._where[p][0]
+            if seen.setdefault(t, g['damping']) != g['damping']:
+                raise ValueError(f"solver={self.solver!r} makes the factors of a layer with one damping, but the weight and bias of layer {t + 1} "
+                                 f"are in groups with dampings {seen[t]} and {g['damping']}: give them the same damping")
 
 @patch
 def _curvature(self:EACG, stats:dict, keys:dict) -> tuple:
@@ -286,5 +310,6 @@ def _load_state_dict(self, state_dict):
     mine = dict(curvature=self.curvature, solver=self.solver, gamma=self.gamma)
     if saved is not None and saved != mine: raise ValueError(f'the state dict is of EACG with {saved}, this optimizer has {mine}')
     torch.optim.Optimizer.load_state_dict(self, {k: v for k, v in state_dict.items() if k != 'eacg'})
+    self._plan = None  # the loaded state decides the next step
 
 EACG.state_dict, EACG.load_state_dict = _state_dict, _load_state_dict

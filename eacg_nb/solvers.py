@@ -59,13 +59,17 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
         active = torch.tensor(running, device=dev)
         for op, go, pi, oi in zip(ops, running, p_views, Mp_views):
             if go: op(pi, oi)  # a finished block keeps a stale, finite M p: its step size is 0
-        a = spread(torch.where(active, rr / dot(p, Mp), zero))
+        pMp = dot(p, Mp)
+        # p^T M p of an SPD block is 0 only where p, and so r, has underflowed: that block has converged as far as its dtype can tell
+        moving = active & (pMp > 0)
+        a = spread(torch.where(moving, rr / pMp, zero))
         x.addcmul_(a, p); r.addcmul_(a, Mp, value=-1)
         rr_new = dot(r, r)
-        torch.addcmul(r, p, spread(torch.where(active, rr_new / rr, zero)), out=p)
+        torch.addcmul(r, p, spread(torch.where(moving, rr_new / rr, zero)), out=p)
         rr = torch.where(active, rr_new, rr)
         iters = [i + go for i, go in zip(iters, running)]
-        running = [go and s > g and i < m for go, s, g, i, m in zip(running, rr.tolist(), stop_at, iters, max_iter)]
+        now, curved = torch.stack([rr, pMp]).tolist()  # one transfer
+        running = [go and s > g and q > 0 and i < m for go, s, q, g, i, m in zip(running, now, curved, stop_at, iters, max_iter)]
     rel = torch.where(rr0 > 0, (rr / rr0).sqrt(), torch.zeros_like(rr))
     return views(x), torch.tensor(iters, device=dev), rel
 

@@ -97,6 +97,7 @@ def fit(model:nn.Module, # the network
         log=None, # called with each epoch's record (e.g. print)
         before_step=None, # called as before_step(model, x, y) before each step (e.g. a `HessianErrorTracker`)
         save:bool=True, # write the checkpoint (under torch.distributed: on rank 0 only)
+        diverge_factor:float|None=100., # a step's loss above this many times the starting training loss is divergence (None: only NaN and Inf are)
        ) -> list:
     "Train for `epochs`; the history: one dict per epoch from epoch 0, the start (train_loss, test_loss, test_acc, seconds, cg_iters, lr)."
     criterion = criterion if criterion is not None else getattr(opt, 'criterion', None)
@@ -107,6 +108,8 @@ def fit(model:nn.Module, # the network
         if log: log(history[0])
     device = next(model.parameters()).device
     elapsed = history[-1]['seconds']
+    start_loss = history[0]['train_loss']
+    limit = diverge_factor * start_loss if diverge_factor is not None and start_loss > 0 else math.inf
     for epoch in range(len(history), epochs + 1):
         model.train()
         if hasattr(getattr(train_dl, 'sampler', None), 'set_epoch'): train_dl.sampler.set_epoch(epoch)  # DistributedSampler
@@ -117,7 +120,8 @@ def fit(model:nn.Module, # the network
             if before_step is not None: before_step(model, x, y)
             opt.zero_grad()
             loss = criterion(model(x), y)
-            if not _all_finite(loss): raise _diverged(epoch, checkpoint, 'the loss is NaN or Inf', history)
+            if not _all_within(loss, limit):
+                raise _diverged(epoch, checkpoint, f'the loss is {loss.item():.4g}: NaN, Inf or more than {diverge_factor:g} times its start ({start_loss:.4g})', history)
             loss.backward()
             try: opt.step()
             except NonFiniteError as e: raise _diverged(epoch, checkpoint, str(e), history) from None
@@ -134,9 +138,9 @@ def fit(model:nn.Module, # the network
         if checkpoint and save: save_checkpoint(checkpoint, model, opt, history, train_dl, scheduler)
     return history
 
-def _all_finite(loss) -> bool:
-    "Whether the loss is finite on every rank (so that all ranks stop together)."
-    ok = torch.isfinite(loss.detach()).float()
+def _all_within(loss, limit:float) -> bool:
+    "Whether the loss is finite and at most `limit` on every rank (so that all ranks stop together)."
+    ok = (torch.isfinite(loss.detach()) & (loss.detach() <= limit)).float()
     if is_distributed(): torch.distributed.all_reduce(ok, op=torch.distributed.ReduceOp.MIN)
     return bool(ok)
 

@@ -1,8 +1,10 @@
 """`eacg_train` as a user runs it: a subprocess, its exit status, its stderr, and what it leaves on disk."""
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,9 @@ def one_line_error(rc, err, *words):
     (['--lr', 'kfi-fisher=0.1'], ['do not run: kfi-fisher']),
     (['--valid-fraction', '1'], ['--valid-fraction']),
     (['--resume'], ['--resume needs --out']),
+    (['--hidden'], ['--hidden', 'expected at least one argument']),
+    (['--methods', 'eacg-pch', '--gamma', '1'], ['every method was refused', 'eacg-pch', 'gamma must be <= 0']),
+    (['--out', '/proc/eacg-nb-run'], ['--out /proc/eacg-nb-run', 'cannot write']),
 ])
 def test_bad_options(tmp_path, args, words):
     rc, out, err = train(*FAST, *args, cwd=tmp_path)
@@ -82,7 +87,7 @@ def test_resume(tmp_path):
 
 def test_divergence(tmp_path):
     run = tmp_path / 'run'
-    rc, out, err = train(*FAST, '--act', 'identity', '--methods', 'sgd', 'eacg-pch1', '--lr', 'sgd=1e12', '--out', str(run), cwd=tmp_path)
+    rc, out, err = train(*FAST, '--methods', 'sgd', 'eacg-pch1', '--lr', 'sgd=1e12', '--out', str(run), cwd=tmp_path)
     assert rc == 1 and 'diverged: sgd' in err and 'Traceback' not in err, (rc, err)
     assert (run / 'sgd.csv').read_text().count('\n') == 2  # the header and epoch 0, before the divergence
     assert (run / 'eacg-pch1.csv').exists() and (run / 'curves.png').exists()
@@ -110,3 +115,38 @@ def test_resume_reads_settings_stored_before_curvature_every(tmp_path):
     (tmp_path / 'summary.json').write_text(json.dumps({'settings': before}))
     _check_resume(tmp_path, now)
     with pytest.raises(UsageError, match='curvature_every'): _check_resume(tmp_path, {**now, 'curvature_every': 10})
+
+
+def test_out_is_a_file(tmp_path):
+    (tmp_path / 'taken').write_text('a file, not a folder')
+    rc, _, err = train(*FAST, '--out', str(tmp_path / 'taken'), cwd=tmp_path)
+    one_line_error(rc, err, '--out', 'taken', 'cannot write')
+    assert (tmp_path / 'taken').read_text() == 'a file, not a folder'
+
+
+def test_loss_running_away_is_divergence(tmp_path):
+    rc, _, err = train(*FAST, '--methods', 'sgd', '--lr', '1e6', '--out', str(tmp_path / 'run'), cwd=tmp_path)
+    assert rc == 1 and 'diverged: sgd' in err and 'times its start' in err and 'Traceback' not in err, (rc, err)
+
+
+def test_summary_holds_no_path(tmp_path):
+    run = tmp_path / 'run'
+    rc, _, err = train(*FAST, '--methods', 'sgd', '--out', str(run), cwd=tmp_path)
+    assert rc == 0, err
+    summary = (run / 'summary.json').read_text()
+    assert str(tmp_path) not in summary and 'out' not in json.loads(summary)['args']
+
+
+def test_ctrl_c(tmp_path):
+    "SIGINT while training: one line on stderr, exit status 130, and the checkpoint of the last finished epoch kept."
+    run = tmp_path / 'run'
+    proc = subprocess.Popen([sys.executable, '-m', 'eacg_nb', '--hidden', '64', '--epochs', '1000', '--batch-size', '20', '--threads', '1',
+                             '--methods', 'eacg-pch1', '--out', str(run)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (run / 'eacg-pch1.pt').exists() and time.time() < deadline and proc.poll() is None: time.sleep(.1)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert err.count('\n') == 1 and 'interrupted' in err and 'Traceback' not in err, err
+    epochs = torch.load(run / 'eacg-pch1.pt', weights_only=True)['history'][-1]['epoch']
+    assert epochs >= 1

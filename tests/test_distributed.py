@@ -23,6 +23,7 @@ CONFIGS = [  # (wrapper, method, criterion)
 
 
 AMORTISED = [('ddp', 'eacg-pch1', 'ce'), ('plain', 'kfi-pch1', 'nonconvex')]  # three steps with curvature_every=2
+IGNORED = [1, 2, 8]  # rows whose class is ignore_index: two in the first shard of [7, 5], one in the second
 
 
 def criterion(name): return nn.CrossEntropyLoss() if name == 'ce' else NonConvexLoss()
@@ -77,6 +78,19 @@ def worker(rank, world, port, shards, task, out):
                     bx, by = (x[lo:hi], y[lo:hi]) if i == 0 else (x.flip(0)[lo:hi] + i, y.flip(0)[lo:hi])
                     opt.zero_grad(); crit(net(bx), by).backward(); opt.step()
                 results[(wrapper, method, crit_name)] = [p.detach() for p in model.parameters()]
+        elif task == 'close':
+            model, x, y = problem()
+            net, crit = nn.parallel.DistributedDataParallel(model), nn.CrossEntropyLoss()
+            one_step(model, net, 'eacg-pch1', crit, x[lo:hi], y[lo:hi])  # closes the optimizer
+            net.zero_grad(); crit(net(x[lo:hi]), y[lo:hi]).backward()  # as after switching to SGD
+            results['grads'] = [p.grad.clone() for p in model.parameters()]
+            one_step(model, net, 'eacg-pch1', crit, x[lo:hi], y[lo:hi])  # a second EACG on the same DDP model
+            results['params'] = [p.detach().clone() for p in model.parameters()]
+        elif task == 'ignore':
+            model, x, y = problem()
+            y[IGNORED] = -100
+            one_step(model, nn.parallel.DistributedDataParallel(model), 'eacg-pch1', nn.CrossEntropyLoss(), x[lo:hi], y[lo:hi])
+            results['params'] = [p.detach() for p in model.parameters()]
         elif task == 'nan':
             model, x, y = problem()
             if rank == 1: x = x * float('nan')
@@ -135,3 +149,29 @@ def test_reused_curvature_equals_single_process():
         one_step(model, model, method, criterion(crit_name), x, y, steps=3, every=2)
         for r, res in enumerate(results):
             for a, b in zip(res[config], model.parameters()): torch.testing.assert_close(a, b.detach(), atol=1e-10, rtol=0, msg=f'{config}, rank {r}')
+
+
+def test_closed_optimizer_leaves_ddp_mean_and_a_second_optimizer_takes_over():
+    "After close() the hook averages as DDP does (finite gradients for SGD); a second EACG on the same DDP model steps exactly."
+    shards = [7, 5]
+    results = run(2, shards, 'close')
+    model, x, y = problem()
+    crit = nn.CrossEntropyLoss()
+    one_step(model, model, 'eacg-pch1', crit, x, y)
+    bounds = [(0, 7), (7, 12)]
+    per_rank = [torch.autograd.grad(crit(model(x[lo:hi]), y[lo:hi]), list(model.parameters())) for lo, hi in bounds]
+    ddp_mean = [sum(g) / 2 for g in zip(*per_rank)]  # DDP's own averaging: the mean of the ranks' shard means
+    one_step(model, model, 'eacg-pch1', crit, x, y)
+    for r, res in enumerate(results):
+        for a, b in zip(res['grads'], ddp_mean): torch.testing.assert_close(a, b, atol=1e-12, rtol=0, msg=f'rank {r}')
+        for a, b in zip(res['params'], model.parameters()): torch.testing.assert_close(a, b.detach(), atol=1e-10, rtol=0, msg=f'rank {r}')
+
+
+def test_ignored_rows_count_nowhere():
+    "CrossEntropyLoss(ignore_index): the hook's shard weights and the statistics count the same rows, so the step is the single-process one."
+    results = run(2, [7, 5], 'ignore')
+    model, x, y = problem()
+    y[IGNORED] = -100
+    one_step(model, model, 'eacg-pch1', nn.CrossEntropyLoss(), x, y)
+    for r, res in enumerate(results):
+        for a, b in zip(res['params'], model.parameters()): torch.testing.assert_close(a, b.detach(), atol=1e-10, rtol=0, msg=f'rank {r}')

@@ -4,10 +4,24 @@
     python tools/readme.py --check  # exit 1 if README.md is not what index.ipynb gives
 """
 import json
+import re
 import sys
+from configparser import ConfigParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def docs_url() -> str:
+    "The documentation site's address, from settings.ini (doc_host + doc_baseurl)."
+    cfg = ConfigParser(delimiters=['='])
+    cfg.read(ROOT / 'settings.ini', encoding='utf-8')
+    return cfg['DEFAULT']['doc_host'].rstrip('/') + '/' + cfg['DEFAULT']['doc_baseurl'].strip('/') + '/'
+
+
+def _site_links(md: str) -> str:
+    "Links to pages of the docs site (`chapter.html`, relative in index.ipynb) made absolute: a clone holds no such page."
+    return re.sub(r'\]\(([\w-]+\.html(?:#[\w-]*)?)\)', lambda m: f']({docs_url()}{m.group(1)})', md)
 
 
 def _hidden(src: str) -> bool:
@@ -19,7 +33,7 @@ def render(nb_path=ROOT / 'nbs' / 'index.ipynb') -> str:
     parts = []
     for cell in json.loads(Path(nb_path).read_text(encoding='utf-8'))['cells']:
         src = ''.join(cell['source'])
-        if cell['cell_type'] == 'markdown': parts.append(src.replace('](images/', '](nbs/images/'))  # README sits one folder up
+        if cell['cell_type'] == 'markdown': parts.append(_site_links(src.replace('](images/', '](nbs/images/')))  # README sits one folder up
         elif not _hidden(src):
             parts.append(f'```python\n{src}\n```')
             text = ''.join(''.join(o.get('text', '')) for o in cell.get('outputs', []) if o.get('output_type') == 'stream')
