@@ -37,7 +37,8 @@ def snapshot():
     commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
     where = WORK.parent / 'code' / commit
     if not where.exists():  # unpacked beside it and renamed, so that two invocations at once see all of it or none
-        part = Path(tempfile.mkdtemp(dir=WORK.parent))
+        where.parent.mkdir(parents=True, exist_ok=True)  # a fresh machine has no snapshot yet
+        part = Path(tempfile.mkdtemp(dir=where.parent))
         archive = subprocess.run(['git', 'archive', 'HEAD'], cwd=REPO, capture_output=True, check=True).stdout
         subprocess.run(['tar', '-x', '-C', str(part)], input=archive, check=True)
         try: part.rename(where)
