@@ -46,6 +46,7 @@ def _checked(kind, ok, what):
 
 _COUNT = _checked(int, lambda v: v >= 1, 'an integer >= 1')
 _NON_NEGATIVE = _checked(float, lambda v: v >= 0, 'a number >= 0')
+_POSITIVE = _checked(float, lambda v: v > 0, 'a number > 0')
 _FRACTION = _checked(float, lambda v: 0 <= v < 1, 'a number in [0, 1)')
 DEFAULT_LR = dict(sgd=.1, other=.05)
 
@@ -77,6 +78,10 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument('--gamma', type=float, default=None, help="γ <= 0 of Pos-Eig, for methods '<solver>-pch' (default: none)")
     o.add_argument('--curvature-every', type=_COUNT, default=1, metavar='T',
                    help="compute the curvature (EA-CG's bias blocks, KFI's factor inverses) every T steps and reuse it in between (default: 1, the paper's method)")
+    o.add_argument('--no-reuse-cap', dest='reuse_cap', action='store_false',
+                   help="with --curvature-every T > 1: let a step that reuses the curvature move a layer further than the step that computed it (default: capped there)")
+    o.add_argument('--max-update-norm', type=_POSITIVE, default=None, metavar='R',
+                   help='cap the norm of each whole update of EA-CG and KFI at R (default: no cap; a step that reuses the curvature is capped per layer anyway)')
     r = p.add_argument_group('run')
     r.add_argument('--device', default=None, help='torch device (default: cuda where available, else cpu)')
     r.add_argument('--threads', type=_COUNT, default=None, help="CPU threads of torch (default: torch's choice); float32 sums can round differently with another count")
@@ -137,7 +142,7 @@ def reproducing_argv(argv:list) -> list:
 
 def settings(args, methods:list) -> dict:
     "What decides the numbers of a run, per method where it can differ: compared on `--resume`."
-    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'curvature_every')}
+    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'curvature_every', 'reuse_cap', 'max_update_norm')}
     if args.criterion == 'nonconvex': s.update(delta=args.delta, eps=args.eps)
     s.update(lr=learning_rates(args.lr, methods), damping=dampings(args.damping, methods))
     return s
@@ -172,6 +177,7 @@ def _check_resume(out:Path, s:dict) -> dict:
     old = json.loads(summary.read_text())
     saved = old.get('settings', {})
     if saved.get('kfi_every') == 1: saved['curvature_every'] = saved.pop('kfi_every')  # its name before 0.2; 1 meant the same then
+    if saved.get('curvature_every') == 1: saved.setdefault('reuse_cap', True)  # a run from before the cap: with T=1 it never applies
     if (diff := _differences(old.get('settings', {}), s)): raise UsageError(f'--resume: the settings differ from the run in {out}: {"; ".join(diff)}')
     return old
 
@@ -246,7 +252,8 @@ def run(args, argv:list|None=None) -> tuple:
 
 def _hyper(args, damping:float, method:str) -> dict:
     "The optimizer's arguments for `method` besides its learning rate."
-    hyper = dict(damping=damping, max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every)
+    hyper = dict(damping=damping, max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every,
+                 reuse_cap=args.reuse_cap, max_update_norm=args.max_update_norm)
     if method.endswith('-pch'): hyper['gamma'] = args.gamma
     return hyper
 

@@ -6,8 +6,8 @@
 __all__ = ['SEARCH', 'COMPARISONS', 'FULL', 'AMORTISATION', 'EXPLANATION', 'compare', 'FirstBatches', 'time_to_loss',
            'results_table', 'stored_args', 'run_methods', 'method_argv', 'search_runs', 'read_history', 'run_complete',
            'search_losses', 'search_choice', 'full_argv', 'full_runs', 'explanation_run', 'amortisation_runs',
-           'format_search', 'stored_full_runs', 'seed_band', 'step_costs', 'mean_iterations', 'minutes_axis',
-           'plot_stored', 'stored_table', 'at_minutes', 'time_table']
+           'format_search', 'stored_full_runs', 'seed_band', 'step_costs', 'mean_iterations', 'label_cost',
+           'minutes_axis', 'plot_stored', 'stored_table', 'at_minutes', 'time_table']
 
 # %% ../nbs/13_experiments.ipynb #891cdf16
 import csv
@@ -81,9 +81,11 @@ COMPARISONS = {  # the paper's: Figures 1 and 3 (cross-entropy), 5 and 7 (Eq. 14
     'ce': ['sgd', 'eacg-pch1', 'eacg-gn', 'eacg-fisher', 'eacg-pch2', 'kfi-pch1', 'kfi-gn', 'kfi-fisher'],
     'nonconvex': ['sgd', 'eacg-pch1', 'eacg-fisher', 'eacg-pch2', 'kfi-pch1', 'kfi-fisher'],
 }
-FULL = dict(epochs=50, seeds={'ce': {'sgd': 3, 'eacg-pch1': 3, 'kfi-fisher': 3}, 'nonconvex': {'eacg-pch2': 2}},
-            curvature_every={'ce': {'eacg-pch1': 10}, 'nonconvex': {}})  # method -> T of one more run
-AMORTISATION = dict(epochs=10, batches=(100, 500), everies=(1, 3, 10, 30))  # the complexity chapter's study
+FULL = dict(epochs=50, seeds={'ce': {'sgd': 3, 'eacg-pch1': 3, 'kfi-fisher': 3}, 'nonconvex': dict.fromkeys(COMPARISONS['nonconvex'], 3)},
+            curvature_every={'ce': {'eacg-pch1': 10}, 'nonconvex': {'eacg-pch1': 10}},  # method -> T of one more run
+            longer={'ce': {'eacg-pch1': 180}, 'nonconvex': {}})  # method -> epochs of one more run, as many minutes of steps as KFI's 50 epochs
+AMORTISATION = dict(epochs=10, batches=(100, 500), everies=(1, 3, 10, 30), seeds=3,  # the complexity chapter's study
+                    uncapped=(3, 10, 30))  # T of one more run each, seed 0, without the cap on reused steps
 EXPLANATION = dict(criterion='ce', method='eacg-gn', lr=.1, damping=.01)  # one more run, testing an explanation (the verdicts below)
 
 def _option(argv, name): return argv[argv.index(name) + 1]
@@ -137,9 +139,9 @@ def search_choice(criterion:str, results) -> dict:
     "method -> (validation loss, lr, damping): the best of its finished search runs."
     return {m: min((loss, lr, alpha) for (lr, alpha), loss in grid.items()) for m, grid in search_losses(criterion, results).items()}
 
-def full_argv(criterion:str, method:str, lr:float, damping:float, seed:int=0, curvature_every:int=1) -> list:
+def full_argv(criterion:str, method:str, lr:float, damping:float, seed:int=0, curvature_every:int=1, epochs:int=FULL['epochs']) -> list:
     "The arguments of a full-length run."
-    argv = stored_args() + ['--criterion', criterion, '--epochs', str(FULL['epochs']), '--methods', method, '--lr', str(lr),
+    argv = stored_args() + ['--criterion', criterion, '--epochs', str(epochs), '--methods', method, '--lr', str(lr),
                           '--damping', str(damping), '--seed', str(seed)]
     return argv + (['--curvature-every', str(curvature_every)] if curvature_every > 1 else [])
 
@@ -151,6 +153,7 @@ def full_runs(criterion:str, results) -> list:
         _, lr, alpha = chosen[m]
         runs += [(f'{criterion}-{m}-seed{s}', full_argv(criterion, m, lr, alpha, s)) for s in range(FULL['seeds'][criterion].get(m, 1))]
         if (T := FULL['curvature_every'][criterion].get(m)): runs.append((f'{criterion}-{m}-T{T}-seed0', full_argv(criterion, m, lr, alpha, 0, T)))
+        if (E := FULL['longer'][criterion].get(m)): runs.append((f'{criterion}-{m}-E{E}-seed0', full_argv(criterion, m, lr, alpha, epochs=E)))
     return runs
 
 def explanation_run() -> tuple:
@@ -159,14 +162,16 @@ def explanation_run() -> tuple:
     return f'{e["criterion"]}-{e["method"]}-lr{e["lr"]}-a{e["damping"]}-seed0', full_argv(e['criterion'], e['method'], e['lr'], e['damping'])
 
 def amortisation_runs(results) -> list:
-    "(name, argv) of the complexity chapter's study: cross-entropy, the search's lr and damping of EA-CG-PCH1 (and SGD's, with T=1)."
+    "(name, argv) of the complexity chapter's study: cross-entropy, the search's lr and damping of EA-CG-PCH1 (and SGD's, with T=1), each seed."
     chosen, runs = search_choice('ce', results), []
     for batch in AMORTISATION['batches']:
         for T in AMORTISATION['everies']:
-            methods = ['sgd', 'eacg-pch1'] if T == 1 else ['eacg-pch1']
-            argv = stored_args(batch) + ['--criterion', 'ce', '--epochs', str(AMORTISATION['epochs']), '--methods', *methods, '--lr', *[f'{m}={chosen[m][1]}' for m in methods],
-                    '--damping', str(chosen['eacg-pch1'][2]), '--curvature-every', str(T)]
-            runs.append((f'amortised/b{batch}-T{T}', argv))
+            for seed in range(AMORTISATION['seeds']):
+                methods = ['sgd', 'eacg-pch1'] if T == 1 else ['eacg-pch1']
+                argv = stored_args(batch) + ['--criterion', 'ce', '--epochs', str(AMORTISATION['epochs']), '--methods', *methods, '--lr', *[f'{m}={chosen[m][1]}' for m in methods],
+                        '--damping', str(chosen['eacg-pch1'][2]), '--curvature-every', str(T), '--seed', str(seed)]
+                runs.append((f'amortised/b{batch}-T{T}-seed{seed}', argv))
+                if seed == 0 and T in AMORTISATION['uncapped']: runs.append((f'amortised/b{batch}-T{T}-uncapped-seed0', argv + ['--no-reuse-cap']))
     return runs
 
 def format_search(criterion:str, results) -> str:
@@ -187,13 +192,14 @@ def format_search(criterion:str, results) -> str:
 
 # %% ../nbs/13_experiments.ipynb #7a71dd8d
 def stored_full_runs(criterion:str, results) -> dict:
-    "label -> the histories of its stored full runs, one per seed: the method, with ' T=10' for a run with curvature_every=10."
+    "label -> the histories of its stored full runs, one per seed: the method, with ' T=10' for a run with curvature_every=10, ' 180 epochs' for a longer one."
     out = {}
     for name, argv in full_runs(criterion, results):
         folder = Path(results) / name
         if not run_complete(folder, argv): continue
         (method,) = run_methods(argv)
         label = method + (f' T={_option(argv, "--curvature-every")}' if '--curvature-every' in argv else '')
+        label += f' {_option(argv, "--epochs")} epochs' if int(_option(argv, '--epochs')) != FULL['epochs'] else ''
         out.setdefault(label, []).append(read_history(folder / f'{method}.csv'))
     return out
 
@@ -234,6 +240,10 @@ def mean_iterations(histories:list) -> list:
     "Per epoch, the mean over seeds of the CG iterations per step (0 for epoch 0 and for methods without CG), up to the shortest history."
     return [statistics.fmean(h[i].get('cg_iters') or 0. for h in histories) for i in range(min(len(h) for h in histories))]
 
+def label_cost(costs:dict, label:str) -> tuple:
+    "The (a, b) of a label's steps in `costs`: a longer run's steps cost what the same method's do."
+    return costs[label.rsplit(' ', 2)[0] if label.endswith(' epochs') else label]
+
 def minutes_axis(iterations:list, cost:tuple, steps_per_epoch:int) -> list:
     "Minutes of training steps at the end of each epoch: every step of epoch e costs a + b·(its recorded CG iterations per step)."
     a, b = cost
@@ -249,7 +259,7 @@ def plot_stored(runs:dict, # label -> histories (one per seed)
         for row, key, scale in zip(axes, ('train_loss', 'test_acc'), (1, 100)):
             epochs, mean, lo, hi = seed_band(histories, key)
             # time on a log scale, from the first epoch: the cheap methods' minutes would otherwise be squeezed against the axis
-            for ax, xs, first in zip(row, (epochs, minutes_axis(mean_iterations(histories), costs[label], steps_per_epoch)), (0, 1)):
+            for ax, xs, first in zip(row, (epochs, minutes_axis(mean_iterations(histories), label_cost(costs, label), steps_per_epoch)), (0, 1)):
                 line, = ax.plot(xs[first:], [scale * v for v in mean[first:]], label=label + (f' ({len(histories)} seeds)' if len(histories) > 1 else ''), **style)
                 if len(histories) > 1: ax.fill_between(xs[first:], [scale * v for v in lo[first:]], [scale * v for v in hi[first:]], color=line.get_color(), alpha=.15)
     for row, what in zip(axes, ('training loss', 'test accuracy (%)')):
@@ -267,14 +277,14 @@ def stored_table(runs:dict, costs:dict, steps_per_epoch:int, threshold:float, la
     def pm(values, scale=1, digits=4):
         spread = f' ± {scale * statistics.stdev(values):.{digits}f}' if len(values) > 1 else ' ' * (digits + 5)
         return f'{scale * statistics.fmean(values):.{digits}f}{spread}'
-    lines = [f'{"method":15s} {"seeds":>5s} {"epochs":>6s} {"final training loss":>19s} {"final test acc %":>18s} {f"last {last} test acc %":>18s} '
+    lines = [f'{"method":20s} {"seeds":>5s} {"epochs":>6s} {"final training loss":>19s} {"final test acc %":>18s} {f"last {last} test acc %":>18s} '
              f'{"ms/step":>8s} {f"min to loss<{threshold:g}":>16s}']
     for label, histories in runs.items():
         epochs, mean, _, _ = seed_band(histories, 'train_loss')
         reached = next((e for e, v in zip(epochs, mean) if v < threshold), None)
-        minutes = minutes_axis(mean_iterations(histories), costs[label], steps_per_epoch)
+        minutes = minutes_axis(mean_iterations(histories), label_cost(costs, label), steps_per_epoch)
         when = '-' if reached is None else f'{minutes[reached]:.1f}'
-        lines.append(f'{label:15s} {len(histories):5d} {epochs[-1]:6d} {pm([h[-1]["train_loss"] for h in histories]):>19s} '
+        lines.append(f'{label:20s} {len(histories):5d} {epochs[-1]:6d} {pm([h[-1]["train_loss"] for h in histories]):>19s} '
                      f'{pm([h[-1]["test_acc"] for h in histories], 100, 2):>18s} '
                      f'{pm([statistics.fmean(r["test_acc"] for r in h[-last:]) for h in histories], 100, 2):>18s} '
                      f'{6e4 * minutes[-1] / (epochs[-1] * steps_per_epoch):8.1f} {when:>16s}')
@@ -289,9 +299,9 @@ def at_minutes(histories:list, cost:tuple, steps_per_epoch:int, minutes:float, k
 def time_table(runs:dict, costs:dict, steps_per_epoch:int, minutes=(1, 2, 4, 8, 16)) -> str:
     "Training loss / test accuracy of each label after the same minutes of training steps ('-' where its run was shorter)."
     def cell(histories, label, m):
-        loss, acc = (at_minutes(histories, costs[label], steps_per_epoch, m, k) for k in ('train_loss', 'test_acc'))
+        loss, acc = (at_minutes(histories, label_cost(costs, label), steps_per_epoch, m, k) for k in ('train_loss', 'test_acc'))
         return f'{"-":>14s}' if loss is None else f'{loss:7.3f} {100 * acc:5.1f}%'
-    lines = [f'{"method":15s}' + ''.join(f'{f"{m:g} min":>14s}' for m in minutes)]
-    lines += [f'{label:15s}' + ''.join(cell(h, label, m) for m in minutes) for label, h in runs.items()]
+    lines = [f'{"method":20s}' + ''.join(f'{f"{m:g} min":>14s}' for m in minutes)]
+    lines += [f'{label:20s}' + ''.join(cell(h, label, m) for m in minutes) for label, h in runs.items()]
     return '\n'.join(lines)
 

@@ -63,9 +63,12 @@ class EACG(torch.optim.Optimizer):
                  gamma:float|None=None, # γ <= 0 of Pos-Eig for curvature='pch'
                  params=None, # parameters or parameter groups (dicts) of the model; all of them by default
                  curvature_every:int=1, # compute the curvature (the bias blocks, and what the solver derives from them) every this many steps
+                 reuse_cap:bool=True, # on a step that reuses the curvature, cap each layer's update at its norm on the step that computed it
+                 max_update_norm:float|None=None, # cap the norm of the whole update θ_new - θ (None: no cap)
                 ):
         _check_group(lr, damping, max_cg, eps_cg)
         _check_count('curvature_every', curvature_every)
+        if max_update_norm is not None and not max_update_norm > 0: raise ValueError(f'max_update_norm must be > 0 or None, got {max_update_norm}')
         if curvature not in CURVATURES or not CURVATURES[curvature].psd:
             raise ValueError(f"unknown curvature {curvature!r} for EACG; allowed: {', '.join(optimizer_curvatures())}"
                              + (f" ({curvature!r} may be indefinite: use it with bias_curvature)" if curvature in CURVATURES else ''))
@@ -73,6 +76,7 @@ class EACG(torch.optim.Optimizer):
         self.criterion = as_criterion(criterion)
         self.gamma = check_curvature(curvature, gamma, self.criterion)
         self.curvature, self.solver, self.curvature_every = curvature, solver, curvature_every
+        self.reuse_cap, self.max_update_norm = reuse_cap, max_update_norm
         self.layers = fcnn_layers(unwrap(model))
         super().__init__(model.parameters() if params is None else params,
                          dict(lr=lr, damping=damping, max_cg=max_cg, eps_cg=eps_cg))
@@ -145,8 +149,9 @@ def _newton_step(self):
         C, factors = self._curvature(stats, keys) if refresh else (self._stored('curvature', keys), self._stored('factors', keys))
         lifts, coords, iters, rel = solver.solve(self, blocks, C, factors, stats)
         _check_finite('a direction', coords)
+        kept = self._bound(blocks, coords, keys, refresh)
     # nothing has changed so far: a NonFiniteError above leaves the parameters and the state as they were
-    if refresh: self._store_curvature(C, factors, keys)
+    if refresh: self._store_curvature(C, factors, keys, kept)
     held = [c for c in C if c is not None] + [s for name in statistic_requests(names) for s in stats[name]
                                                if name not in curvature_statistics(self.curvature) and s is not None]
     held += [v for f in factors if f is not None for v in f.values() if torch.is_tensor(v)]
@@ -255,11 +260,35 @@ def _curvature(self:EACG, stats:dict, keys:dict) -> tuple:
     return C, factors
 
 @patch
-def _store_curvature(self:EACG, C:list, factors:list, keys:dict):
-    "Keep the curvature in the state of each layer's first parameter, so that it survives `state_dict`."
+def _store_curvature(self:EACG, C:list, factors:list, keys:dict, update_norms:dict|None=None):
+    "Keep the curvature in the state of each layer's first parameter, so that it survives `state_dict`; and the norm of the layer's update, where a reused step is bounded by it."
     for t, (p, _) in keys.items():
         self.state[p].update(curvature=C[t], curvature_age=0)
+        if update_norms is not None and t in update_norms: self.state[p]['update_norm'] = update_norms[t]
         if factors[t] is not None: self.state[p]['factors'] = factors[t]
+
+def _layer_norms(blocks:list, coords:list) -> dict:
+    "t -> the norm of layer t's update, learning rate included: every solver's coordinates are orthonormal, so their norm is the direction's."
+    squares = {}
+    for (_, g, t, _), n in zip(blocks, torch._foreach_norm(coords)): squares[t] = squares.get(t, 0.) + (g['lr'] * n) ** 2
+    return {t: v.sqrt() for t, v in squares.items()}
+
+@patch
+def _bound(self:EACG, blocks:list, coords:list, keys:dict, refresh:bool) -> dict|None:
+    "Scale the directions in place: a reused step's layers to their update norms of the computing step, the whole update to `max_update_norm`; the layers' update norms after it (None: no bound applies)."
+    capped = self.reuse_cap and self.curvature_every > 1
+    if not capped and self.max_update_norm is None: return None
+    norms = _layer_norms(blocks, coords)
+    scale = {t: torch.ones_like(n) for t, n in norms.items()}
+    if capped and not refresh:
+        for t, n in norms.items():
+            if (kept := self.state[keys[t][0]].get('update_norm')) is not None: scale[t] = torch.where(n > kept, kept / n, 1.)
+    if self.max_update_norm is not None:
+        total = torch.linalg.vector_norm(torch.stack([scale[t] * n for t, n in norms.items()]))
+        whole = torch.where(total > self.max_update_norm, self.max_update_norm / total, 1.)
+        scale = {t: s * whole for t, s in scale.items()}
+    for (_, _, t, _), x in zip(blocks, coords): x.mul_(scale[t])  # scalars on the device: no sync
+    return {t: n * scale[t] for t, n in norms.items()}
 
 
 # %% ../nbs/07_optimizer.ipynb #c1733c2a

@@ -99,7 +99,7 @@ def test_help(tmp_path):
     rc, out, _ = train('--help', cwd=tmp_path)
     assert rc == 0
     for option in ['--data', '--root', '--download', '--valid-fraction', '--hidden', '--act', '--criterion', '--delta', '--eps', '--methods',
-                   '--epochs', '--batch-size', '--lr', '--damping', '--max-cg', '--eps-cg', '--gamma', '--curvature-every', '--device', '--threads',
+                   '--epochs', '--batch-size', '--lr', '--damping', '--max-cg', '--eps-cg', '--gamma', '--curvature-every', '--no-reuse-cap', '--max-update-norm', '--device', '--threads',
                    '--seed', '--out', '--resume', '--no-progress', '--hessian-errors']:
         assert option in out, option
     text = ' '.join(out.split())
@@ -110,7 +110,7 @@ def test_help(tmp_path):
 def test_resume_reads_settings_stored_before_curvature_every(tmp_path):
     "Runs stored before the rename have kfi_every=1 in their settings, which is curvature_every=1: --resume accepts them."
     from eacg_nb.cli import UsageError, _check_resume
-    now = {'data': 'digits', 'curvature_every': 1, 'lr': {'eacg-pch1': .1}}
+    now = {'data': 'digits', 'curvature_every': 1, 'reuse_cap': True, 'lr': {'eacg-pch1': .1}}
     before = {'data': 'digits', 'kfi_every': 1, 'lr': {'eacg-pch1': .1}}
     (tmp_path / 'summary.json').write_text(json.dumps({'settings': before}))
     _check_resume(tmp_path, now)

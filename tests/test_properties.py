@@ -75,7 +75,7 @@ def test_step_is_exact_or_refused(c):
     f64 = c['dtype'] == torch.float64
     # a large learning rate, so that the update dominates the parameter: a float32 parameter rounds a small update by itself
     try: opt = EACG(model, crit, lr=LR, damping=c['damping'], curvature=curvature, solver=c['solver'], gamma=gamma,
-                    max_cg=300, eps_cg=1e-12 if f64 else 1e-7, curvature_every=2 if c['reuse'] else 1)
+                    max_cg=300, eps_cg=1e-12 if f64 else 1e-7, curvature_every=2 if c['reuse'] else 1, reuse_cap=False)
     except (ValueError, TypeError):
         COUNTS['refused'] += 1
         return
