@@ -12,7 +12,7 @@ import math
 import torch
 
 from .criteria import known_convexity
-from .optim import EACG, register_solver
+from .optim import EACG, Solution, register_solver
 from .pch import optimizer_curvatures
 from .solvers import identity_lift
 
@@ -69,7 +69,7 @@ def _kfi_solve(opt, blocks, C, factors, stats):
     directions = [kfi_bias_direction(factors[t], p.grad) if kind == 'bias' else kfi_direction(factors[t], p.grad)
                   for p, g, t, kind in blocks]
     nan = torch.full((len(blocks),), float('nan'))
-    return [identity_lift] * len(blocks), directions, torch.zeros(len(blocks), dtype=torch.long), nan
+    return Solution([identity_lift] * len(blocks), directions, [-p.grad for p, *_ in blocks], torch.zeros(len(blocks), dtype=torch.long), nan)
 
 register_solver('kfi', lambda k: (), _kfi_solve, _kfi_factors(False), lambda k: ('second_h',))
 register_solver('kfi_sm', lambda k: (), _kfi_solve, _kfi_factors(True), lambda k: (('mean_h', [0]), ('second_h', range(1, k))))

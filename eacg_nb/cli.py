@@ -80,6 +80,8 @@ def parser() -> argparse.ArgumentParser:
                    help="compute the curvature (EA-CG's bias blocks, KFI's factor inverses) every T steps and reuse it in between (default: 1, the paper's method)")
     o.add_argument('--no-reuse-cap', dest='reuse_cap', action='store_false',
                    help="with --curvature-every T > 1: let a step that reuses the curvature move a layer further than the step that computed it (default: capped there)")
+    o.add_argument('--adaptive-damping', action='store_true',
+                   help='adapt α of EA-CG and KFI by the Levenberg-Marquardt rule every 5 steps, starting from --damping (default: α fixed)')
     o.add_argument('--max-update-norm', type=_POSITIVE, default=None, metavar='R',
                    help='cap the norm of each whole update of EA-CG and KFI at R (default: no cap; a step that reuses the curvature is capped per layer anyway)')
     r = p.add_argument_group('run')
@@ -142,7 +144,7 @@ def reproducing_argv(argv:list) -> list:
 
 def settings(args, methods:list) -> dict:
     "What decides the numbers of a run, per method where it can differ: compared on `--resume`."
-    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'curvature_every', 'reuse_cap', 'max_update_norm')}
+    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'curvature_every', 'reuse_cap', 'max_update_norm', 'adaptive_damping')}
     if args.criterion == 'nonconvex': s.update(delta=args.delta, eps=args.eps)
     s.update(lr=learning_rates(args.lr, methods), damping=dampings(args.damping, methods))
     return s
@@ -178,6 +180,7 @@ def _check_resume(out:Path, s:dict) -> dict:
     saved = old.get('settings', {})
     if saved.get('kfi_every') == 1: saved['curvature_every'] = saved.pop('kfi_every')  # its name before 0.2; 1 meant the same then
     if saved.get('curvature_every') == 1: saved.setdefault('reuse_cap', True)  # a run from before the cap: with T=1 it never applies
+    saved.setdefault('adaptive_damping', False)  # a run from before the option
     if (diff := _differences(old.get('settings', {}), s)): raise UsageError(f'--resume: the settings differ from the run in {out}: {"; ".join(diff)}')
     return old
 
@@ -253,7 +256,7 @@ def run(args, argv:list|None=None) -> tuple:
 def _hyper(args, damping:float, method:str) -> dict:
     "The optimizer's arguments for `method` besides its learning rate."
     hyper = dict(damping=damping, max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every,
-                 reuse_cap=args.reuse_cap, max_update_norm=args.max_update_norm)
+                 reuse_cap=args.reuse_cap, max_update_norm=args.max_update_norm, adaptive_damping=args.adaptive_damping)
     if method.endswith('-pch'): hyper['gamma'] = args.gamma
     return hyper
 

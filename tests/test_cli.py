@@ -99,7 +99,7 @@ def test_help(tmp_path):
     rc, out, _ = train('--help', cwd=tmp_path)
     assert rc == 0
     for option in ['--data', '--root', '--download', '--valid-fraction', '--hidden', '--act', '--criterion', '--delta', '--eps', '--methods',
-                   '--epochs', '--batch-size', '--lr', '--damping', '--max-cg', '--eps-cg', '--gamma', '--curvature-every', '--no-reuse-cap', '--max-update-norm', '--device', '--threads',
+                   '--epochs', '--batch-size', '--lr', '--damping', '--max-cg', '--eps-cg', '--gamma', '--curvature-every', '--no-reuse-cap', '--adaptive-damping', '--max-update-norm', '--device', '--threads',
                    '--seed', '--out', '--resume', '--no-progress', '--hessian-errors']:
         assert option in out, option
     text = ' '.join(out.split())
@@ -110,11 +110,20 @@ def test_help(tmp_path):
 def test_resume_reads_settings_stored_before_curvature_every(tmp_path):
     "Runs stored before the rename have kfi_every=1 in their settings, which is curvature_every=1: --resume accepts them."
     from eacg_nb.cli import UsageError, _check_resume
-    now = {'data': 'digits', 'curvature_every': 1, 'reuse_cap': True, 'lr': {'eacg-pch1': .1}}
+    now = {'data': 'digits', 'curvature_every': 1, 'reuse_cap': True, 'adaptive_damping': False, 'lr': {'eacg-pch1': .1}}
     before = {'data': 'digits', 'kfi_every': 1, 'lr': {'eacg-pch1': .1}}
     (tmp_path / 'summary.json').write_text(json.dumps({'settings': before}))
     _check_resume(tmp_path, now)
     with pytest.raises(UsageError, match='curvature_every'): _check_resume(tmp_path, {**now, 'curvature_every': 10})
+
+
+def test_adaptive_damping(tmp_path):
+    rc, _, err = train(*FAST, '--methods', 'eacg-pch1', '--adaptive-damping', '--out', str(tmp_path / 'run'), cwd=tmp_path)
+    assert rc == 0, err
+    summary = json.loads((tmp_path / 'run' / 'summary.json').read_text())
+    assert summary['settings']['adaptive_damping'] is True and '--adaptive-damping' in summary['argv']
+    rc, _, err = train(*FAST, '--methods', 'eacg-pch1', '--out', str(tmp_path / 'run'), '--resume', cwd=tmp_path)
+    assert rc == 2 and 'adaptive_damping' in err, err  # a run with another damping rule is not resumed
 
 
 def test_out_is_a_file(tmp_path):
