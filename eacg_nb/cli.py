@@ -4,13 +4,14 @@
 
 # %% auto #0
 __all__ = ['DEFAULT_LR', 'UsageError', 'parser', 'per_method', 'learning_rates', 'dampings', 'reproducing_argv', 'settings',
-           'run', 'machine', 'main']
+           'run', 'machine', 'Interrupt', 'main']
 
 # %% ../nbs/12_cli.ipynb #e527284d
 import argparse
 import json
 import os
 import platform
+import signal
 import sys
 import time
 from pathlib import Path
@@ -184,7 +185,9 @@ def _check_resume(out:Path, s:dict) -> dict:
     if (diff := _differences(old.get('settings', {}), s)): raise UsageError(f'--resume: the settings differ from the run in {out}: {"; ".join(diff)}')
     return old
 
-def run(args, argv:list|None=None) -> tuple:
+def run(args, argv:list|None=None,
+        interrupt=None, # an `Interrupt` whose request is honoured before each step
+       ) -> tuple:
     "Train every method of `args`: the histories by method (a diverged method's up to its divergence), and why each diverged method stopped."
     if args.threads: torch.set_num_threads(args.threads)
     if args.resume and args.out is None: raise UsageError('--resume needs --out, the folder of the runs to continue')
@@ -219,6 +222,7 @@ def run(args, argv:list|None=None) -> tuple:
         f'{args.act}; criterion {args.criterion}; device {device}{procs}; writing to {out}')
     histories = {}
     for method in args.methods:
+        if interrupt is not None: interrupt.check()
         torch.manual_seed(args.seed)
         model = mlp(sizes, args.act).to(device)
         if is_distributed(): model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == 'cuda' else None)
@@ -234,7 +238,7 @@ def run(args, argv:list|None=None) -> tuple:
         try:
             histories[method] = fit(model, opt, train_dl, test_dl, args.epochs, criterion=crit, checkpoint=out / f'{method}.pt',
                                     resume=args.resume, progress=progress, log=lambda r: say(_table_row(r), flush=True),
-                                    before_step=tracker, save=lead)
+                                    before_step=_before_step(interrupt, tracker), save=lead)
             diverged.pop(method, None)
         except TrainingDiverged as e:
             say(f'{method}: {e}')
@@ -286,12 +290,32 @@ def _start_processes(args, device:torch.device) -> torch.device:
             return torch.device('cuda', local)
     return device
 
+class Interrupt:
+    "Ctrl-C as a request that training honours before its next step: a KeyboardInterrupt raised wherever Python is, inside a weakref callback say, is printed and lost. A second Ctrl-C raises at once."
+    def __init__(self): self.asked = False
+    def __call__(self, signum, frame):
+        if self.asked: raise KeyboardInterrupt
+        self.asked = True
+    def check(self):
+        "`KeyboardInterrupt` if Ctrl-C was pressed."
+        if self.asked: raise KeyboardInterrupt
+
+def _before_step(interrupt, tracker):
+    "What `fit` calls before each step: the interrupt's check, then the Hessian-error tracker."
+    if interrupt is None: return tracker
+    def before(model, x, y):
+        interrupt.check()
+        if tracker is not None: tracker(model, x, y)
+    return before
+
 def main(argv=None) -> int:
     "The console script `eacg_train`: 0 when every method trained, 1 when one diverged, 2 for a usage error, 130 when interrupted."
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
+    interrupt = Interrupt()
+    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        _, diverged = run(args, argv)
+        _, diverged = run(args, argv, interrupt)
         if diverged:
             print(f'eacg_train: diverged: {"; ".join(f"{m} ({why})" for m, why in diverged.items())}', file=sys.stderr)
             return 1
@@ -303,4 +327,5 @@ def main(argv=None) -> int:
         print("eacg_train: interrupted; each method's checkpoint of its last finished epoch is kept: continue with --resume", file=sys.stderr)
         return 130
     finally:
+        signal.signal(signal.SIGINT, previous)
         if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
