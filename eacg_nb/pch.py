@@ -21,8 +21,9 @@ def pos_eig(A:torch.Tensor, # a symmetric matrix (or a batch of them)
             gamma:float=0., # γ <= 0: negative eigenvalues λ become γλ
            ) -> torch.Tensor:
     "Pos-Eig of the symmetric `A`: its negative eigenvalues λ replaced by γλ (γ ≤ 0), by a symmetric eigendecomposition."
-    lam, Q = torch.linalg.eigh(A)
-    return (Q * torch.where(lam < 0, gamma * lam, lam)) @ Q.mT
+    # LAPACK's eigh can fail to converge, or return NaN, on subnormal entries: they are below the dtype's resolution of any normal one
+    lam, Q = torch.linalg.eigh(torch.where(A.abs() < torch.finfo(A.dtype).tiny, 0., A))
+    return (Q * torch.where(lam < 0, gamma * lam, lam).unsqueeze(-2)) @ Q.mT
 
 def clip_negative(v:torch.Tensor, gamma:float=0.) -> torch.Tensor:
     "Pos-Eig of diag(v): negative entries e replaced by γe."
