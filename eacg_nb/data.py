@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['DATASETS', 'FASHION_MNIST_DIR', 'IMAGENET_MEAN', 'IMAGENET_STD', 'FASHION_FILES', 'Data', 'load_digits_data',
            'fashion_mnist_available', 'load_fashion_mnist', 'load_cifar10', 'load_imagenet10', 'load_dataset',
-           'dataloaders', 'validation_split']
+           'dataloaders', 'validation_split', 'OneHotTargets', 'one_hot_targets']
 
 # %% ../nbs/10_data.ipynb #e967308e
 import gzip
@@ -163,4 +163,16 @@ def validation_split(data:Data, fraction:float, seed:int=0) -> Data:
     if not 0 < fraction < 1: raise ValueError(f'the validation fraction must lie in (0, 1), got {fraction}')
     train, valid = _split(len(data.train), fraction, seed)
     return data._replace(name=f'{data.name} (validation)', train=Subset(data.train, train.tolist()), test=Subset(data.train, valid.tolist()))
+
+class OneHotTargets(Dataset):
+    "The samples (x, label) of `data` as (x, the label's one-hot row in x's dtype)."
+    def __init__(self, data:Dataset, n_classes:int): self.data, self.n_classes = data, n_classes
+    def __len__(self): return len(self.data)
+    def __getitem__(self, i):
+        x, y = self.data[i]
+        return x, torch.nn.functional.one_hot(torch.as_tensor(y), self.n_classes).to(x.dtype)
+
+def one_hot_targets(data:Data) -> Data:
+    "`data` with one-hot rows as targets, for criteria that compare the logits with a row (the squared error, binary cross-entropy per class)."
+    return data._replace(train=OneHotTargets(data.train, data.n_classes), test=OneHotTargets(data.test, data.n_classes))
 

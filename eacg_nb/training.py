@@ -27,7 +27,7 @@ from .optim import EACG, NonFiniteError
 # %% ../nbs/11_training.ipynb #b96110d0
 @torch.no_grad()
 def evaluate(model:nn.Module, criterion, loader) -> tuple:
-    "Mean loss and accuracy of `model` over `loader`."
+    "Mean loss and accuracy of `model` over `loader` (targets as labels, or as rows whose largest entry is the class)."
     model_was_training = model.training
     model.eval()
     total, correct, n = 0., 0, 0
@@ -36,7 +36,7 @@ def evaluate(model:nn.Module, criterion, loader) -> tuple:
         x, y = x.to(device), y.to(device)
         out = model(x)
         total += criterion(out, y).item() * len(y)
-        correct += (out.argmax(1) == y).sum().item()
+        correct += (out.argmax(1) == (y if y.ndim == 1 else y.argmax(1))).sum().item()
         n += len(y)
     model.train(model_was_training)
     return total / n, correct / n
@@ -44,9 +44,11 @@ def evaluate(model:nn.Module, criterion, loader) -> tuple:
 # %% ../nbs/11_training.ipynb #2e73eedf
 class TrainingDiverged(RuntimeError):
     "The loss (or an optimizer step) became NaN or Inf; the last good checkpoint is kept, `history` holds the epochs before."
-    def __init__(self, message:str, history:list|None=None):
+    def __init__(self, message:str, history:list|None=None,
+                 where:str='', # the same message without the checkpoint's path
+                ):
         super().__init__(message)
-        self.history = history or []
+        self.history, self.where = history or [], where or message
 
 def rng_state(loader=None) -> dict:
     "Every random state a training run depends on, in a form `weights_only` loading accepts."
@@ -153,8 +155,9 @@ def _start_record(model, opt, criterion, train_dl, valid_dl) -> dict:
                 cg_iters=None, lr=opt.param_groups[0]['lr'])
 
 def _diverged(epoch, checkpoint, why, history) -> TrainingDiverged:
-    kept = f'the last good checkpoint (after epoch {epoch - 1}) is kept at {checkpoint}' if checkpoint and epoch > 1 else 'no checkpoint was written'
-    return TrainingDiverged(f'training stopped in epoch {epoch}: {why}; {kept}', list(history))
+    def kept(at): return f'the last good checkpoint (after epoch {epoch - 1}) is kept at {at}' if checkpoint and epoch > 1 else 'no checkpoint was written'
+    stopped = f'training stopped in epoch {epoch}: {why}; '
+    return TrainingDiverged(stopped + kept(checkpoint), list(history), stopped + kept(Path(checkpoint).name if checkpoint else ''))
 
 # %% ../nbs/11_training.ipynb #5c4c33aa
 def save_history(history:list, path):

@@ -1,4 +1,5 @@
 """`eacg_train` as a user runs it: a subprocess, its exit status, its stderr, and what it leaves on disk."""
+import csv
 import json
 import os
 import signal
@@ -124,6 +125,23 @@ def test_adaptive_damping(tmp_path):
     assert summary['settings']['adaptive_damping'] is True and '--adaptive-damping' in summary['argv']
     rc, _, err = train(*FAST, '--methods', 'eacg-pch1', '--out', str(tmp_path / 'run'), '--resume', cwd=tmp_path)
     assert rc == 2 and 'adaptive_damping' in err, err  # a run with another damping rule is not resumed
+
+
+def test_one_hot_criteria(tmp_path):
+    for criterion in ('mse', 'bce'):
+        rc, out, err = train(*FAST, '--criterion', criterion, '--methods', 'eacg-pch1', '--epochs', '2', '--out', str(tmp_path / criterion), cwd=tmp_path)
+        assert rc == 0 and f'criterion {criterion}' in out, err
+        summary = json.loads((tmp_path / criterion / 'summary.json').read_text())
+        history = list(csv.DictReader(open(tmp_path / criterion / "eacg-pch1.csv")))
+        assert float(history[-1]['train_loss']) < float(history[0]['train_loss']) and float(history[-1]['test_acc']) > .3, history  # labels as one-hot rows
+        assert summary['settings']['criterion'] == criterion
+
+
+def test_summary_of_a_late_divergence_holds_no_path(tmp_path):
+    "A method that diverges after its first epoch keeps a checkpoint; the summary names it without this machine's path."
+    from eacg_nb.training import _diverged
+    e = _diverged(3, tmp_path / 'run' / 'eacg-pch1.pt', 'the loss is NaN', [])
+    assert str(tmp_path) in str(e) and str(tmp_path) not in e.where and 'kept at eacg-pch1.pt' in e.where
 
 
 def test_out_is_a_file(tmp_path):

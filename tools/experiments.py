@@ -5,13 +5,15 @@
     python tools/experiments.py full ce          # the full-length runs with the chosen values, on the test set
     python tools/experiments.py amortised        # EA-CG-PCH1 with curvature_every 1, 3, 10, 30 at batch 100 and 500 (complexity chapter)
     python tools/experiments.py explanation      # the one run that tests an explanation of the verdicts (chapter 13)
+    python tools/experiments.py sweep digits     # every activation x criterion, and the damping table (chapter 17); or fashion-mnist
+    python tools/experiments.py sweep fashion-mnist --only capped-a0.005   # --only: the runs whose name contains it
     python tools/experiments.py status
 
 Each run is an `eacg_train` output folder. It trains in a work folder outside the repository (its checkpoints are
 large), and when it ends its histories, figure and summary.json are copied to nbs/results/<name>/. A run whose
 folder is complete is skipped; one whose work folder holds checkpoints is resumed; one that another invocation is
 training (it holds the run's lock) is left to it, so two invocations of the same stage share its runs. What is run (the search,
-the full runs and their hyper-parameters) is defined in `eacg_nb.experiments` (chapter 13). The code runs from a snapshot
+the full runs and their hyper-parameters) is defined in `eacg_nb.experiments` (chapter 13), the sweep in `eacg_nb.sweep` (chapter 17). The code runs from a snapshot
 of the committed tree (`git archive HEAD`), so that editing the working tree does not change a run under way.
 """
 import argparse
@@ -26,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from eacg_nb.experiments import COMPARISONS, amortisation_runs, explanation_run, full_runs, run_complete, search_choice, search_runs
+from eacg_nb.sweep import SWEEP, sensitivity_runs, sweep_runs
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / 'nbs' / 'results'
@@ -58,7 +61,8 @@ def train(name, argv, code, commit):
         raise SystemExit(f'{name}: eacg_train exited with {rc} before the run was finished; nothing was copied')
     dest.mkdir(parents=True, exist_ok=True)
     for f in work.iterdir():
-        if f.suffix in ('.csv', '.png', '.json'): shutil.copy2(f, dest / f.name)
+        # the sweep's hundreds of runs are read as tables: their figures would add tens of megabytes and nothing else
+        if f.suffix in ('.csv', '.json') or (f.suffix == '.png' and not name.startswith('sweep/')): shutil.copy2(f, dest / f.name)
     (dest / 'commit.txt').write_text(commit + '\n')
 
 
@@ -83,16 +87,24 @@ def progress(name):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('stage', choices=['search', 'select', 'full', 'amortised', 'explanation', 'status'])
-    p.add_argument('criterion', nargs='?', choices=list(COMPARISONS), default='ce')
+    p.add_argument('stage', choices=['search', 'select', 'full', 'amortised', 'explanation', 'sweep', 'status'])
+    p.add_argument('which', nargs='?', choices=list(COMPARISONS) + list(SWEEP['batches']), default=None,
+                   help='the criterion of search, select and full (default: ce); the data set of sweep (default: digits)')
+    p.add_argument('--only', default=None, metavar='TEXT', help="only the stage's runs whose name contains TEXT, e.g. a sweep setting's folder")
     a = p.parse_args()
+    a.criterion = a.which if a.which in COMPARISONS else 'ce'
+    data = a.which if a.which in SWEEP['batches'] else 'digits'
+    if a.which is not None and (a.stage == 'sweep') != (a.which in SWEEP['batches']): p.error(f'{a.stage} does not take {a.which}')
     if a.stage == 'select':
         for m, (loss, lr, alpha) in search_choice(a.criterion, RESULTS).items(): print(f'{m:12s} lr {lr:<5} damping {alpha:<5} validation loss {loss:.4f}')
         return
     stages = {'search': lambda: search_runs(a.criterion), 'full': lambda: full_runs(a.criterion, RESULTS),
-              'amortised': lambda: amortisation_runs(RESULTS), 'explanation': lambda: [explanation_run()]}
+              'amortised': lambda: amortisation_runs(RESULTS), 'explanation': lambda: [explanation_run()],
+              'sweep': lambda: sweep_runs(data) + sensitivity_runs(data)}
     runs = stages[a.stage]() if a.stage in stages else \
-        [r for c in COMPARISONS for r in search_runs(c) + full_runs(c, RESULTS)] + amortisation_runs(RESULTS) + [explanation_run()]
+        [r for c in COMPARISONS for r in search_runs(c) + full_runs(c, RESULTS)] + amortisation_runs(RESULTS) + [explanation_run()] + \
+        [r for d in SWEEP['batches'] for r in sweep_runs(d) + sensitivity_runs(d)]
+    runs = [r for r in runs if a.only is None or a.only in r[0]]
     if a.stage == 'status':
         for name, argv in runs: print(f'{"done" if run_complete(RESULTS / name, argv) else "    "}  {name}{progress(name)}')
         return
