@@ -19,3 +19,4 @@ from .experiments import *
 from .hessian_errors import *
 from .distributed import *
 from .reference import *
+from .sweep import *
