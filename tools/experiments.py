@@ -105,6 +105,7 @@ def main():
         [r for c in COMPARISONS for r in search_runs(c) + full_runs(c, RESULTS)] + amortisation_runs(RESULTS) + [explanation_run()] + \
         [r for d in SWEEP['batches'] for r in sweep_runs(d) + sensitivity_runs(d)]
     runs = [r for r in runs if a.only is None or a.only in r[0]]
+    if not runs: p.error(f'no run of {a.stage} has a name containing {a.only!r}')
     if a.stage == 'status':
         for name, argv in runs: print(f'{"done" if run_complete(RESULTS / name, argv) else "    "}  {name}{progress(name)}')
         return
