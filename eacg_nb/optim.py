@@ -99,7 +99,7 @@ class EACG(torch.optim.Optimizer):
         self.capture = Capture(unwrap(model), self.criterion)
         self.capture.plan = _plan_for(weakref.WeakMethod(self._planned_statistics))  # weak: the capture must not keep the optimizer alive
         self._plan = None  # whether the next step computes the curvature: fixed by its first forward pass, consumed by the step
-        self.diagnostics, self.curvature_bytes, self.communicated_bytes, self.ddp, self._buffers = [], 0, 0, False, {}
+        self._solved, self.curvature_bytes, self.communicated_bytes, self.ddp, self._buffers = None, 0, 0, False, {}
         self.rho = None  # ρ of the last judged step (adaptive damping)
         if is_distributed():
             if self.adaptive: raise ValueError('adaptive_damping is not supported under torch.distributed: each rank would judge the step on its own shard')
@@ -158,10 +158,14 @@ def _newton_step(self):
     with torch.autocast(self.layers[0].linear.weight.device.type, enabled=False):  # the step runs in the parameters' dtype
         stats = cap.statistics(names, batch)
         if is_distributed(): self.communicated_bytes = synchronise(self, stats, blocks, batch.loss, batch.count)  # before any check, so all ranks agree
-        if batch.loss is not None: _check_finite('the loss', [batch.loss])
-        C, factors = self._curvature(stats, keys) if refresh else (self._stored('curvature', keys), self._stored('factors', keys))
-        lifts, coords, rhs, iters, rel = solver.solve(self, blocks, C, factors, stats)
-        _check_finite('a direction', coords)
+        try:
+            C, factors = self._curvature(stats, keys) if refresh else (self._stored('curvature', keys), self._stored('factors', keys))
+            lifts, coords, rhs, iters, rel = solver.solve(self, blocks, C, factors, stats)
+        except torch.linalg.LinAlgError:  # a decomposition fails on a NaN: name the NaN, if there is one, not the decomposition
+            made_of = [s for name in curvature_statistics(self.curvature) for s in stats.get(name) or []]  # NaN there: NaN in C
+            _check_finite(_suspects(batch.loss, stats, made_of, [p.grad for p, *_ in blocks], [])); raise
+        # the one read of the device on the step's way: NaN and Inf spread, so these carry any that the step met
+        _check_finite(_suspects(batch.loss, stats, C if refresh else None, rhs, coords))
         judged = self._adaptation_due(blocks, batch)
         slopes = _slopes(rhs, coords) if judged else None  # ∇fᵀd per block, before the bound scales d
         kept = self._bound(blocks, coords, keys, refresh)
@@ -173,8 +177,7 @@ def _newton_step(self):
     self.curvature_bytes = sum(x.numel() * x.element_size() for x in held)
     for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=p, alpha=group['lr'])
     if judged: self._adapt_damping(blocks, batch, _predicted_change(blocks, slopes, _slopes(rhs, coords)))
-    self.diagnostics = [dict(layer=t + 1, param=kind, cg_iters=i, rel_residual=r)
-                        for (_, _, t, kind), i, r in zip(blocks, iters.tolist(), rel.tolist())]
+    self._solved = [(t, kind) for _, _, t, kind in blocks], iters, rel  # read back only when `diagnostics` is asked for
     for p, _ in keys.values(): self.state[p]['curvature_age'] += 1
     with torch.inference_mode(False):  # the counters are ordinary tensors, as in torch's optimizers
         torch._foreach_add_([_step_count(self.state[p]) for p, *_ in blocks], 1)
@@ -187,13 +190,23 @@ def _step_count(state:dict) -> torch.Tensor:
     return state['step']
 
 def _finite(tensors) -> bool:
-    "Whether every entry of every tensor is finite (one fused norm per tensor, one sync)."
-    return not tensors or bool(torch.isfinite(torch.stack(torch._foreach_norm(tensors)).sum()))
+    "Whether every entry of every tensor is finite: one fused norm per dtype, one read of the device."
+    if not tensors: return True
+    by_dtype = {}
+    for x in tensors: by_dtype.setdefault(x.dtype, []).append(x)
+    return all(torch.stack([torch.isfinite(torch.stack(torch._foreach_norm(xs))).all() for xs in by_dtype.values()]).tolist())
 
-def _check_finite(what, tensors):
-    if not _finite(tensors):
-        raise NonFiniteError(f'{what} has a NaN or Inf: the step was not taken. Try a larger damping (α), a smaller lr, '
-                             'or float64; check the inputs and targets for NaN or Inf')
+def _suspects(loss, stats:dict, C:list|None, gradients:list, coords:list) -> list:
+    "What a step checks, (what, tensors), in the order a NaN spreads: the first with one is where it came in."
+    return [('the loss', [] if loss is None else [loss]), ('the output Hessian', stats.get('out_hess') or []),
+            ('the curvature', [c for c in C or [] if c is not None]), ('a gradient', gradients), ('a direction', coords)]
+
+def _check_finite(suspects:list):
+    "`NonFiniteError` naming the first of `suspects` with a NaN or Inf; one read of the device where all are finite."
+    if _finite([x for _, xs in suspects for x in xs]): return
+    what = next(what for what, xs in suspects if not _finite(xs))
+    raise NonFiniteError(f'{what} has a NaN or Inf: the step was not taken. Try a larger damping (α), a smaller lr, '
+                         'or float64; check the inputs and targets for NaN or Inf')
 
 def _zero_grad(self, set_to_none:bool=True):
     "Zero the gradients, and forget the passes whose gradients they were."
@@ -217,6 +230,13 @@ def _stored(self:EACG, key:str, keys:dict|None=None) -> list:
     "The state entry `key` of every layer (None where a layer has no parameter here, or no such entry)."
     keys = self._layer_keys() if keys is None else keys
     return [self.state[keys[t][0]].get(key) if t in keys else None for t in range(len(self.layers))]
+
+@patch(as_prop=True)
+def diagnostics(self:EACG) -> list:
+    "Every block of the last step: its layer, parameter, CG iterations and relative residual (read from the device when asked for)."
+    if self._solved is None: return []
+    kinds, iters, rel = self._solved
+    return [dict(layer=t + 1, param=kind, cg_iters=i, rel_residual=r) for (t, kind), i, r in zip(kinds, iters.tolist(), rel.tolist())]
 
 @patch(as_prop=True)
 def bias_blocks(self:EACG) -> list:
@@ -266,10 +286,8 @@ def _check_dampings(self:EACG):
 
 @patch
 def _curvature(self:EACG, stats:dict, keys:dict) -> tuple:
-    "The bias blocks C_1..C_k of the step's statistics, checked, and the solver's factors of each layer (damping included)."
-    if 'out_hess' in stats: _check_finite('the output Hessian', stats['out_hess'])  # before its eigendecomposition
+    "The bias blocks C_1..C_k of the step's statistics, and the solver's factors of each layer (damping included)."
     C = curvature_blocks(stats, [l.linear.weight for l in self.layers], self.curvature, self.gamma, self.criterion)
-    _check_finite('the curvature', C)
     make, factors = SOLVERS[self.solver].factors, [None] * len(C)
     if make is not None:
         for t, (_, g) in keys.items(): factors[t] = make(self, t, C[t], stats, g['damping']) | dict(damping=g['damping'])
@@ -327,7 +345,6 @@ def _cg_solver(weight_system):
     "CG on every block in lockstep, with each group's max_cg and eps_cg."
     def solve(opt, blocks, C, factors, stats):
         systems = _systems(opt, blocks, C, stats, weight_system)
-        _check_finite('a gradient', [s.rhs for s in systems])
         coords, iters, rel = block_cg([s.op for s in systems], [s.rhs for s in systems],
                                       [g['max_cg'] for _, g, *_ in blocks], [g['eps_cg'] for _, g, *_ in blocks])
         return Solution([s.lift for s in systems], coords, [s.rhs for s in systems], iters, rel)
@@ -336,7 +353,6 @@ def _cg_solver(weight_system):
 def _direct_solve(opt, blocks, C, factors, stats):
     "The exact solution of every EA block system."
     systems = _systems(opt, blocks, C, stats, _ea_weight)
-    _check_finite('a gradient', [s.rhs for s in systems])
     coords = [solve_exact(s) for s in systems]
     rel = torch.stack([relative_residual(s, x) for s, x in zip(systems, coords)])
     return Solution([s.lift for s in systems], coords, [s.rhs for s in systems], torch.zeros(len(blocks), dtype=torch.long), rel)

@@ -32,13 +32,16 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
              rhs:list, # per block, the right-hand side b_j
              max_iter, # most iterations: an int, or one per block
              tol, # relative residual to stop at: a float, or one per block
+             on_host:bool|None=None, # read back which blocks run after each iteration, so that finished ones skip their products (None: on the CPU, where reading costs nothing)
             ):
     "CG on independent SPD systems M_j x_j = b_j, one CG per block run in lockstep: (solutions, iterations, relative residuals)."
     n, dev = len(rhs), rhs[0].device
+    on_host = dev.type == 'cpu' if on_host is None else on_host
     shapes, sizes = [r.shape for r in rhs], [r.numel() for r in rhs]
     lengths = torch.tensor(sizes, device=dev)
     block_of = torch.repeat_interleave(torch.arange(n, device=dev), lengths)  # the block of each entry
     max_iter = [max_iter] * n if isinstance(max_iter, int) else list(max_iter)
+    limit = torch.tensor(max_iter, device=dev)
     tol = torch.as_tensor(tol, dtype=rhs[0].dtype, device=dev).expand(n)
 
     # the lengths are the blocks' sizes, valid by construction, so the segmented sums skip their checks
@@ -51,27 +54,26 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     p_views, Mp_views = views(p), views(Mp)  # p and Mp are updated in place, so their views stay valid
     rr = rr0 = dot(r, r)
     stop = tol * tol * rr0  # ||r||² at which a block has converged
-    zero, stop_at, iters = torch.zeros_like(rr), stop.tolist(), [0] * n
-    # which blocks run is bookkept in Python: one transfer of ||r||² per iteration, and no small tensor operations
-    running = [s > g and m > 0 for s, g, m in zip(rr.tolist(), stop_at, max_iter)]
+    zero, iters = torch.zeros_like(rr), torch.zeros(n, dtype=torch.long, device=dev)
+    running = (rr > stop) & (limit > 0)
+    apply = running.tolist() if on_host else [True] * n  # on the device, every block's product runs: a finished one's is discarded
     for _ in range(max(max_iter)):
-        if not any(running): break
-        active = torch.tensor(running, device=dev)
-        for op, go, pi, oi in zip(ops, running, p_views, Mp_views):
+        if not any(apply): break
+        for op, go, pi, oi in zip(ops, apply, p_views, Mp_views):
             if go: op(pi, oi)  # a finished block keeps a stale, finite M p: its step size is 0
         pMp = dot(p, Mp)
         # p^T M p of an SPD block is 0 only where p, and so r, has underflowed: that block has converged as far as its dtype can tell
-        moving = active & (pMp > 0)
+        moving = running & (pMp > 0)
         a = spread(torch.where(moving, rr / pMp, zero))
         x.addcmul_(a, p); r.addcmul_(a, Mp, value=-1)
         rr_new = dot(r, r)
         torch.addcmul(r, p, spread(torch.where(moving, rr_new / rr, zero)), out=p)
-        rr = torch.where(active, rr_new, rr)
-        iters = [i + go for i, go in zip(iters, running)]
-        now, curved = torch.stack([rr, pMp]).tolist()  # one transfer
-        running = [go and s > g and q > 0 and i < m for go, s, q, g, i, m in zip(running, now, curved, stop_at, iters, max_iter)]
+        rr = torch.where(running, rr_new, rr)
+        iters += running
+        running = moving & (rr > stop) & (iters < limit)
+        if on_host: apply = running.tolist()  # the one transfer of an iteration
     rel = torch.where(rr0 > 0, (rr / rr0).sqrt(), torch.zeros_like(rr))
-    return views(x), torch.tensor(iters, device=dev), rel
+    return views(x), iters, rel
 
 # %% ../nbs/06_eacg.ipynb #fafc4399
 class BlockSystem(NamedTuple):
