@@ -127,9 +127,10 @@ def fit(model:nn.Module, # the network
             loss.backward()
             try: opt.step()
             except NonFiniteError as e: raise _diverged(epoch, checkpoint, str(e), history) from None
-            total, n, steps = total + loss.item() * len(y), n + len(y), steps + 1
+            value = loss.item()  # one read of the device for the sum and the progress bar
+            total, n, steps = total + value * len(y), n + len(y), steps + 1
             if isinstance(opt, EACG): cg += sum(d['cg_iters'] for d in opt.diagnostics)
-            bar.set_postfix(loss=f'{loss.item():.4f}')
+            bar.set_postfix(loss=f'{value:.4f}')
         elapsed += time.perf_counter() - start
         if scheduler is not None: scheduler.step()
         test_loss, test_acc = evaluate(model, criterion, valid_dl)
