@@ -22,8 +22,21 @@ def pos_eig(A:torch.Tensor, # a symmetric matrix (or a batch of them)
            ) -> torch.Tensor:
     "Pos-Eig of the symmetric `A`: its negative eigenvalues λ replaced by γλ (γ ≤ 0), by a symmetric eigendecomposition."
     # LAPACK's eigh can fail to converge, or return NaN, on subnormal entries: they are below the dtype's resolution of any normal one
-    lam, Q = torch.linalg.eigh(torch.where(A.abs() < torch.finfo(A.dtype).tiny, 0., A))
+    lam, Q = _eigh(torch.where(A.abs() < torch.finfo(A.dtype).tiny, 0., A))
     return (Q * torch.where(lam < 0, gamma * lam, lam).unsqueeze(-2)) @ Q.mT
+
+def _eigh(A):
+    "`torch.linalg.eigh`, done again on `A` scaled to a largest entry in [1, 2) where LAPACK fails on it."
+    # it can return NaN on a finite matrix of small entries (largest 2e-11 in float32); a power of two scales exactly.
+    # eigh reads its error code from the device already, so the check below adds no wait; a matrix it decomposes keeps its bits
+    try:
+        lam, Q = torch.linalg.eigh(A)
+        if lam.isfinite().all() and Q.isfinite().all(): return lam, Q
+    except torch.linalg.LinAlgError: pass
+    m = A.abs().amax((-2, -1), keepdim=True)
+    s = torch.where(m > 0, torch.exp2(-torch.floor(torch.log2(m))), 1.)
+    lam, Q = torch.linalg.eigh(A * s)
+    return lam / s.squeeze(-1), Q
 
 def clip_negative(v:torch.Tensor, gamma:float=0.) -> torch.Tensor:
     "Pos-Eig of diag(v): negative entries e replaced by γe."
