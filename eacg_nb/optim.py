@@ -162,7 +162,7 @@ def _newton_step(self):
             C, factors = self._curvature(stats, keys) if refresh else (self._stored('curvature', keys), self._stored('factors', keys))
             lifts, coords, rhs, iters, rel = solver.solve(self, blocks, C, factors, stats)
         except torch.linalg.LinAlgError:  # a decomposition fails on a NaN: name the NaN, if there is one, not the decomposition
-            made_of = [s for name in curvature_statistics(self.curvature) for s in stats.get(name) or []]  # NaN there: NaN in C
+            made_of = [s for name in curvature_statistics(self.curvature) for s in stats.get(name) or [] if s is not None]  # NaN there: NaN in C
             _check_finite(_suspects(batch.loss, stats, made_of, [p.grad for p, *_ in blocks], [])); raise
         # the one read of the device on the step's way: NaN and Inf spread, so these carry any that the step met
         _check_finite(_suspects(batch.loss, stats, C if refresh else None, rhs, coords))

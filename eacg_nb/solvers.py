@@ -60,7 +60,7 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     for _ in range(max(max_iter)):
         if not any(apply): break
         for op, go, pi, oi in zip(ops, apply, p_views, Mp_views):
-            if go: op(pi, oi)  # a finished block keeps a stale, finite M p: its step size is 0
+            if go: op(pi, oi)  # a finished block's M p, stale or made afresh, is finite: its step size is 0
         pMp = dot(p, Mp)
         # p^T M p of an SPD block is 0 only where p, and so r, has underflowed: that block has converged as far as its dtype can tell
         moving = running & (pMp > 0)
