@@ -48,6 +48,7 @@ def _checked(kind, ok, what):
 _COUNT = _checked(int, lambda v: v >= 1, 'an integer >= 1')
 _NON_NEGATIVE = _checked(float, lambda v: v >= 0, 'a number >= 0')
 _POSITIVE = _checked(float, lambda v: v > 0, 'a number > 0')
+_BOUND = _checked(lambda text: None if text == 'none' else float(text), lambda v: v is None or v > 0, "a number > 0 or 'none'")
 _FRACTION = _checked(float, lambda v: 0 <= v < 1, 'a number in [0, 1)')
 DEFAULT_LR = dict(sgd=.1, other=.05)
 
@@ -96,8 +97,8 @@ def parser() -> argparse.ArgumentParser:
                    help="with --curvature-every T > 1: let a step that reuses the curvature move a layer further than the step that computed it (default: capped there)")
     o.add_argument('--adaptive-damping', action='store_true',
                    help='adapt α of EA-CG and KFI by the Levenberg-Marquardt rule every 5 steps, starting from --damping (default: α fixed)')
-    o.add_argument('--max-update-norm', type=_POSITIVE, default=None, metavar='R',
-                   help='cap the norm of each whole update of EA-CG and KFI at R (default: no cap; a step that reuses the curvature is capped per layer anyway)')
+    o.add_argument('--max-update-norm', type=_BOUND, default=1., metavar='R',
+                   help="cap the norm of each whole update of EA-CG and KFI at R, or 'none' for the paper's unbounded step (default: 1; a step that reuses the curvature is capped per layer as well)")
     r = p.add_argument_group('run')
     r.add_argument('--device', default=None, help='torch device (default: cuda where available, else cpu)')
     r.add_argument('--threads', type=_COUNT, default=None, help="CPU threads of torch (default: torch's choice); float32 sums can round differently with another count")

@@ -73,8 +73,8 @@ def results_table(histories:dict, threshold:float) -> str:
 
 # %% ../nbs/13_experiments.ipynb #aad65ca0
 def stored_args(batch:int=500) -> list:
-    "The options every stored run shares: Fashion-MNIST, the batch size, one thread (so float32 sums round alike), no progress bar."
-    return ['--data', 'fashion-mnist', '--batch-size', str(batch), '--threads', '1', '--no-progress']
+    "The options every stored run shares: Fashion-MNIST, the batch size, one thread (so float32 sums round alike), no progress bar, the paper's unbounded step."
+    return ['--data', 'fashion-mnist', '--batch-size', str(batch), '--threads', '1', '--no-progress', '--max-update-norm', 'none']
 
 SEARCH = dict(epochs=5, valid_fraction=.1, lrs=(.05, .1, .2), dampings=(.01, .02, .05, .1))
 COMPARISONS = {  # the paper's: Figures 1 and 3 (cross-entropy), 5 and 7 (Eq. 14), 9-12 (PCH-2)
@@ -83,7 +83,8 @@ COMPARISONS = {  # the paper's: Figures 1 and 3 (cross-entropy), 5 and 7 (Eq. 14
 }
 FULL = dict(epochs=50, seeds={'ce': {'sgd': 3, 'eacg-pch1': 3, 'kfi-fisher': 3}, 'nonconvex': dict.fromkeys(COMPARISONS['nonconvex'], 3)},
             curvature_every={'ce': {'eacg-pch1': 10}, 'nonconvex': {'eacg-pch1': 10}},  # method -> T of one more run
-            longer={'ce': {'eacg-pch1': 180}, 'nonconvex': {}})  # method -> epochs of one more run, as many minutes of steps as KFI's 50 epochs
+            longer={'ce': {'eacg-pch1': 180}, 'nonconvex': {}},  # method -> epochs of one more run, as many minutes of steps as KFI's 50 epochs
+            adaptive={'ce': ('eacg-pch1',), 'nonconvex': ('eacg-pch1',)})  # methods of one more run, with adaptive damping from the chosen α
 AMORTISATION = dict(epochs=10, batches=(100, 500), everies=(1, 3, 10, 30), seeds=3,  # the complexity chapter's study
                     uncapped=(3, 10, 30))  # T of one more run each, seed 0, without the cap on reused steps
 EXPLANATION = dict(criterion='ce', method='eacg-gn', lr=.1, damping=.01)  # one more run, testing an explanation (the verdicts below)
@@ -139,11 +140,12 @@ def search_choice(criterion:str, results) -> dict:
     "method -> (validation loss, lr, damping): the best of its finished search runs."
     return {m: min((loss, lr, alpha) for (lr, alpha), loss in grid.items()) for m, grid in search_losses(criterion, results).items()}
 
-def full_argv(criterion:str, method:str, lr:float, damping:float, seed:int=0, curvature_every:int=1, epochs:int=FULL['epochs']) -> list:
+def full_argv(criterion:str, method:str, lr:float, damping:float, seed:int=0, curvature_every:int=1, epochs:int=FULL['epochs'],
+              adaptive:bool=False) -> list:
     "The arguments of a full-length run."
     argv = stored_args() + ['--criterion', criterion, '--epochs', str(epochs), '--methods', method, '--lr', str(lr),
                           '--damping', str(damping), '--seed', str(seed)]
-    return argv + (['--curvature-every', str(curvature_every)] if curvature_every > 1 else [])
+    return argv + (['--curvature-every', str(curvature_every)] if curvature_every > 1 else []) + (['--adaptive-damping'] if adaptive else [])
 
 def full_runs(criterion:str, results) -> list:
     "(name, argv) of the full-length runs, with the hyper-parameters the search in `results` chose."
@@ -154,6 +156,7 @@ def full_runs(criterion:str, results) -> list:
         runs += [(f'{criterion}-{m}-seed{s}', full_argv(criterion, m, lr, alpha, s)) for s in range(FULL['seeds'][criterion].get(m, 1))]
         if (T := FULL['curvature_every'][criterion].get(m)): runs.append((f'{criterion}-{m}-T{T}-seed0', full_argv(criterion, m, lr, alpha, 0, T)))
         if (E := FULL['longer'][criterion].get(m)): runs.append((f'{criterion}-{m}-E{E}-seed0', full_argv(criterion, m, lr, alpha, epochs=E)))
+        if m in FULL['adaptive'][criterion]: runs.append((f'{criterion}-{m}-adaptive-seed0', full_argv(criterion, m, lr, alpha, adaptive=True)))
     return runs
 
 def explanation_run() -> tuple:
@@ -192,13 +195,13 @@ def format_search(criterion:str, results) -> str:
 
 # %% ../nbs/13_experiments.ipynb #7a71dd8d
 def stored_full_runs(criterion:str, results) -> dict:
-    "label -> the histories of its stored full runs, one per seed: the method, with ' T=10' for a run with curvature_every=10, ' 180 epochs' for a longer one."
+    "label -> the histories of its stored full runs, one per seed: the method, with ' T=10' for a run with curvature_every=10, ' adaptive' for adaptive damping, ' 180 epochs' for a longer one."
     out = {}
     for name, argv in full_runs(criterion, results):
         folder = Path(results) / name
         if not run_complete(folder, argv): continue
         (method,) = run_methods(argv)
-        label = method + (f' T={_option(argv, "--curvature-every")}' if '--curvature-every' in argv else '')
+        label = method + (f' T={_option(argv, "--curvature-every")}' if '--curvature-every' in argv else '') + (' adaptive' if '--adaptive-damping' in argv else '')
         label += f' {_option(argv, "--epochs")} epochs' if int(_option(argv, '--epochs')) != FULL['epochs'] else ''
         out.setdefault(label, []).append(read_history(folder / f'{method}.csv'))
     return out
@@ -209,7 +212,16 @@ def seed_band(histories:list, key:str) -> tuple:
     values = [[h[i][key] for h in histories] for i in range(n)]
     return list(range(n)), [statistics.fmean(v) for v in values], [min(v) for v in values], [max(v) for v in values]
 
-def step_costs(labels:list, # methods, with ' T=10' for curvature_every=10
+def _label_options(words:list) -> dict:
+    "The optimizer's options that the words of a label after its method name stand for: 'T=10' (curvature_every), 'adaptive'."
+    hyper = {}
+    for w in words:
+        if w.startswith('T='): hyper['curvature_every'] = int(w[2:])
+        elif w == 'adaptive': hyper['adaptive_damping'] = True
+        else: raise ValueError(f'a label names its method, then T=<every> or adaptive: not {w!r}')
+    return hyper
+
+def step_costs(labels:list, # methods, with ' T=10' for curvature_every=10 or ' adaptive' for adaptive damping
                crit, sizes:list, batch:int=500,
                max_cgs=(1, 10, 30), # CG limits timed, with eps_cg=0 so that CG runs to them
                blocks:int=5, steps:int=10, # as in `side_by_side`
@@ -219,12 +231,12 @@ def step_costs(labels:list, # methods, with ' T=10' for curvature_every=10
     x, y = torch.rand(batch, sizes[0]), torch.randint(0, sizes[-1], (batch,))
     runs = {}
     for label in labels:
-        method, _, T = label.partition(' T=')
+        method, *options = label.split(' ')
         limits = max_cgs if method.split('-')[0] in ('eacg', 'cg') else (None,)
         for m in limits:
-            model, hyper = mlp(sizes), dict(curvature_every=int(T)) if T else {}
+            model, hyper = mlp(sizes), _label_options(options)
             if m is not None: hyper.update(max_cg=m, eps_cg=0.)
-            runs[label, m] = model, make_optimizer(method, model, crit, lr=1e-3, damping=.01, **hyper)
+            runs[label, m] = model, make_optimizer(method, model, crit, lr=1e-3, damping=.01, max_update_norm=None, **hyper)  # as the stored runs
     seconds, _ = side_by_side(runs, crit, x, y, blocks=blocks, steps=steps)
     costs = {}
     for label in labels:

@@ -62,8 +62,8 @@ class EACG(torch.optim.Optimizer):
     def __init__(self,
                  model:nn.Sequential, # the FCNN to train: nn.Linear layers and elementwise activations (or DDP around it)
                  criterion, # the mean-reduced loss the training loop calls as criterion(model(x), y)
-                 lr:float=0.1, # step size η
-                 damping:float=0.02, # α in (0, 1) of Eq. (9)
+                 lr:float=0.05, # step size η
+                 damping:float=0.005, # α in (0, 1) of Eq. (9)
                  curvature:str='pch1', # one of `optimizer_curvatures()`
                  solver:str='eacg', # one of `SOLVERS`: 'eacg' (Eq. 11b), 'cg' (Eq. 11a), 'direct' (EA system, closed form), 'kfi', 'kfi_sm'
                  max_cg:int=10, # most CG iterations per block
@@ -72,7 +72,7 @@ class EACG(torch.optim.Optimizer):
                  params=None, # parameters or parameter groups (dicts) of the model; all of them by default
                  curvature_every:int=1, # compute the curvature (the bias blocks, and what the solver derives from them) every this many steps
                  reuse_cap:bool=True, # on a step that reuses the curvature, cap each layer's update at its norm on the step that computed it
-                 max_update_norm:float|None=None, # cap the norm of the whole update θ_new - θ (None: no cap)
+                 max_update_norm:float|None=1., # cap the norm of the whole update θ_new - θ (None: no cap, the paper's step)
                  adaptive_damping=False, # True or a `LevenbergMarquardt`: adapt every group's α from the loss's actual and predicted decrease
                 ):
         _check_group(lr, damping, max_cg, eps_cg)

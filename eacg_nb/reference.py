@@ -92,8 +92,9 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
                          x:torch.Tensor, y:torch.Tensor, # the batch
                          curvature:str='pch1', # 'pch1', 'pch2', 'pch', 'gn' or 'fisher'
                          solver:str='eacg', # 'eacg', 'direct', 'cg', 'kfi' or 'kfi_sm'
-                         lr:float=.1, damping:float=.02, gamma:float|None=None,
+                         lr:float=.05, damping:float=.005, gamma:float|None=None,
                          curvature_from:tuple|None=None, # (model, x, y) of an earlier step whose curvature this step reuses
+                         max_update_norm:float|None=1., # the whole update scaled down to this norm where it is longer (None: never)
                         ) -> list:
     "The parameters after one `EACG` step, per nn.Linear: [(W', b' or None), ...], in float64, from dense matrices."
     model = copy.deepcopy(model).double()
@@ -102,7 +103,7 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
     # a reusing step takes C_t, and KFI's E[h hᵀ], from the step that computed them; the gradients and E[h] of EA-CG are its own
     then = s if curvature_from is None else per_sample_terms(copy.deepcopy(curvature_from[0]).double(), criterion, *_float64(*curvature_from[1:]))
     C = reference_bias_blocks(then, curvature, gamma)
-    new = []
+    steps = []  # per layer: (parameter, its update lr d)
     for t, l in enumerate(s['layers']):
         h, h_then = s['h'][t], then['h'][t]
         u, second = h.mean(0), h.T @ h / len(h)
@@ -111,6 +112,8 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
         direction = _kfi_direction if solver.startswith('kfi') else _newton_direction
         W, b = l.linear.weight, l.linear.bias
         one = torch.ones(1, 1, dtype=C[t].dtype)
-        new.append((W.detach() + lr * direction(C[t], A, s['grads'][W], damping),
-                    None if b is None else b.detach() + lr * direction(C[t], one, s['grads'][b], damping)))
-    return new
+        steps.append(((W, lr * direction(C[t], A, s['grads'][W], damping)),
+                      None if b is None else (b, lr * direction(C[t], one, s['grads'][b], damping))))
+    norm = sum(d.square().sum() for layer in steps for _, d in filter(None, layer)).sqrt()
+    scale = 1. if max_update_norm is None or norm <= max_update_norm else max_update_norm / norm
+    return [tuple(None if pd is None else pd[0].detach() + scale * pd[1] for pd in layer) for layer in steps]
