@@ -27,6 +27,7 @@ class Setting(NamedTuple):
 SETTINGS = {
     'fixed α=0.02': Setting('fixed-a0.02', .1, ['--damping', '0.02', '--max-update-norm', 'none']),  # EACG's defaults before this chapter
     'adaptive from α=0.2': Setting('adaptive-from-a0.2', .1, ['--damping', '0.2', '--adaptive-damping', '--max-update-norm', 'none']),
+    'adaptive from α=0.2, ‖Δθ‖ ≤ 1': Setting('adaptive-capped-from-a0.2', .1, ['--damping', '0.2', '--adaptive-damping', '--max-update-norm', '1']),
     'η=0.05, α=0.005, ‖Δθ‖ ≤ 1': Setting('capped-a0.005', .05, ['--damping', '0.005', '--max-update-norm', '1']),
 }
 SENSITIVITY = dict(dampings=(.001, .01, .1, .5, .9), cases=(('sigmoid', 'ce'), ('relu', 'ce'), ('tanh', 'mse'), ('gelu', 'bce')), lr=.1)
