@@ -72,9 +72,9 @@ def results_table(histories:dict, threshold:float) -> str:
     return '\n'.join(rows)
 
 # %% ../nbs/13_experiments.ipynb #aad65ca0
-def stored_args(batch:int=500) -> list:
-    "The options every stored run shares: Fashion-MNIST, the batch size, one thread (so float32 sums round alike), no progress bar, the paper's unbounded step."
-    return ['--data', 'fashion-mnist', '--batch-size', str(batch), '--threads', '1', '--no-progress', '--max-update-norm', 'none']
+def stored_args(batch:int=500, max_update_norm:float|None=None) -> list:
+    "The options every stored run shares: Fashion-MNIST, the batch size, one thread (so float32 sums round alike), no progress bar, the update's bound (None: the paper's unbounded step)."
+    return ['--data', 'fashion-mnist', '--batch-size', str(batch), '--threads', '1', '--no-progress', '--max-update-norm', 'none' if max_update_norm is None else f'{max_update_norm:g}']
 
 SEARCH = dict(epochs=5, valid_fraction=.1, lrs=(.05, .1, .2), dampings=(.01, .02, .05, .1))
 COMPARISONS = {  # the paper's: Figures 1 and 3 (cross-entropy), 5 and 7 (Eq. 14), 9-12 (PCH-2)
@@ -84,7 +84,7 @@ COMPARISONS = {  # the paper's: Figures 1 and 3 (cross-entropy), 5 and 7 (Eq. 14
 FULL = dict(epochs=50, seeds={'ce': {'sgd': 3, 'eacg-pch1': 3, 'kfi-fisher': 3}, 'nonconvex': dict.fromkeys(COMPARISONS['nonconvex'], 3)},
             curvature_every={'ce': {'eacg-pch1': 10}, 'nonconvex': {'eacg-pch1': 10}},  # method -> T of one more run
             longer={'ce': {'eacg-pch1': 180}, 'nonconvex': {}},  # method -> epochs of one more run, as many minutes of steps as KFI's 50 epochs
-            adaptive={'ce': ('eacg-pch1',), 'nonconvex': ('eacg-pch1',)})  # methods of one more run, with adaptive damping from the chosen α
+            adaptive={'ce': {'eacg-pch1': (None, 1)}, 'nonconvex': {'eacg-pch1': (None, 1)}})  # method -> the bounds R (None: unbounded) of a run each with adaptive damping from the chosen α
 AMORTISATION = dict(epochs=10, batches=(100, 500), everies=(1, 3, 10, 30), seeds=3,  # the complexity chapter's study
                     uncapped=(3, 10, 30))  # T of one more run each, seed 0, without the cap on reused steps
 EXPLANATION = dict(criterion='ce', method='eacg-gn', lr=.1, damping=.01)  # one more run, testing an explanation (the verdicts below)
@@ -141,9 +141,9 @@ def search_choice(criterion:str, results) -> dict:
     return {m: min((loss, lr, alpha) for (lr, alpha), loss in grid.items()) for m, grid in search_losses(criterion, results).items()}
 
 def full_argv(criterion:str, method:str, lr:float, damping:float, seed:int=0, curvature_every:int=1, epochs:int=FULL['epochs'],
-              adaptive:bool=False) -> list:
+              adaptive:bool=False, max_update_norm:float|None=None) -> list:
     "The arguments of a full-length run."
-    argv = stored_args() + ['--criterion', criterion, '--epochs', str(epochs), '--methods', method, '--lr', str(lr),
+    argv = stored_args(max_update_norm=max_update_norm) + ['--criterion', criterion, '--epochs', str(epochs), '--methods', method, '--lr', str(lr),
                           '--damping', str(damping), '--seed', str(seed)]
     return argv + (['--curvature-every', str(curvature_every)] if curvature_every > 1 else []) + (['--adaptive-damping'] if adaptive else [])
 
@@ -156,7 +156,8 @@ def full_runs(criterion:str, results) -> list:
         runs += [(f'{criterion}-{m}-seed{s}', full_argv(criterion, m, lr, alpha, s)) for s in range(FULL['seeds'][criterion].get(m, 1))]
         if (T := FULL['curvature_every'][criterion].get(m)): runs.append((f'{criterion}-{m}-T{T}-seed0', full_argv(criterion, m, lr, alpha, 0, T)))
         if (E := FULL['longer'][criterion].get(m)): runs.append((f'{criterion}-{m}-E{E}-seed0', full_argv(criterion, m, lr, alpha, epochs=E)))
-        if m in FULL['adaptive'][criterion]: runs.append((f'{criterion}-{m}-adaptive-seed0', full_argv(criterion, m, lr, alpha, adaptive=True)))
+        runs += [(f'{criterion}-{m}-adaptive' + ('' if R is None else f'-R{R:g}') + '-seed0', full_argv(criterion, m, lr, alpha, adaptive=True, max_update_norm=R))
+                 for R in FULL['adaptive'][criterion].get(m, ())]
     return runs
 
 def explanation_run() -> tuple:
@@ -195,13 +196,14 @@ def format_search(criterion:str, results) -> str:
 
 # %% ../nbs/13_experiments.ipynb #7a71dd8d
 def stored_full_runs(criterion:str, results) -> dict:
-    "label -> the histories of its stored full runs, one per seed: the method, with ' T=10' for a run with curvature_every=10, ' adaptive' for adaptive damping, ' 180 epochs' for a longer one."
+    "label -> the histories of its stored full runs, one per seed: the method, with ' T=10' for a run with curvature_every=10, ' adaptive' for adaptive damping, ' R=1' for a bound on the update, ' 180 epochs' for a longer one."
     out = {}
     for name, argv in full_runs(criterion, results):
         folder = Path(results) / name
         if not run_complete(folder, argv): continue
         (method,) = run_methods(argv)
         label = method + (f' T={_option(argv, "--curvature-every")}' if '--curvature-every' in argv else '') + (' adaptive' if '--adaptive-damping' in argv else '')
+        label += f' R={_option(argv, "--max-update-norm")}' if _option(argv, '--max-update-norm') != 'none' else ''
         label += f' {_option(argv, "--epochs")} epochs' if int(_option(argv, '--epochs')) != FULL['epochs'] else ''
         out.setdefault(label, []).append(read_history(folder / f'{method}.csv'))
     return out
@@ -213,15 +215,16 @@ def seed_band(histories:list, key:str) -> tuple:
     return list(range(n)), [statistics.fmean(v) for v in values], [min(v) for v in values], [max(v) for v in values]
 
 def _label_options(words:list) -> dict:
-    "The optimizer's options that the words of a label after its method name stand for: 'T=10' (curvature_every), 'adaptive'."
+    "The optimizer's options that the words of a label after its method name stand for: 'T=10' (curvature_every), 'adaptive', 'R=1' (max_update_norm)."
     hyper = {}
     for w in words:
         if w.startswith('T='): hyper['curvature_every'] = int(w[2:])
         elif w == 'adaptive': hyper['adaptive_damping'] = True
-        else: raise ValueError(f'a label names its method, then T=<every> or adaptive: not {w!r}')
+        elif w.startswith('R='): hyper['max_update_norm'] = float(w[2:])
+        else: raise ValueError(f'a label names its method, then T=<every>, adaptive or R=<bound>: not {w!r}')
     return hyper
 
-def step_costs(labels:list, # methods, with ' T=10' for curvature_every=10 or ' adaptive' for adaptive damping
+def step_costs(labels:list, # methods, with ' T=10' for curvature_every=10, ' adaptive' for adaptive damping, ' R=1' for max_update_norm=1
                crit, sizes:list, batch:int=500,
                max_cgs=(1, 10, 30), # CG limits timed, with eps_cg=0 so that CG runs to them
                blocks:int=5, steps:int=10, # as in `side_by_side`
@@ -234,9 +237,9 @@ def step_costs(labels:list, # methods, with ' T=10' for curvature_every=10 or ' 
         method, *options = label.split(' ')
         limits = max_cgs if method.split('-')[0] in ('eacg', 'cg') else (None,)
         for m in limits:
-            model, hyper = mlp(sizes), _label_options(options)
+            model, hyper = mlp(sizes), dict(max_update_norm=None) | _label_options(options)  # unbounded unless the label says: as the stored runs
             if m is not None: hyper.update(max_cg=m, eps_cg=0.)
-            runs[label, m] = model, make_optimizer(method, model, crit, lr=1e-3, damping=.01, max_update_norm=None, **hyper)  # as the stored runs
+            runs[label, m] = model, make_optimizer(method, model, crit, lr=1e-3, damping=.01, **hyper)
     seconds, _ = side_by_side(runs, crit, x, y, blocks=blocks, steps=steps)
     costs = {}
     for label in labels:
