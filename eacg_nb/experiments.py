@@ -292,14 +292,15 @@ def stored_table(runs:dict, costs:dict, steps_per_epoch:int, threshold:float, la
     def pm(values, scale=1, digits=4):
         spread = f' ± {scale * statistics.stdev(values):.{digits}f}' if len(values) > 1 else ' ' * (digits + 5)
         return f'{scale * statistics.fmean(values):.{digits}f}{spread}'
-    lines = [f'{"method":20s} {"seeds":>5s} {"epochs":>6s} {"final training loss":>19s} {"final test acc %":>18s} {f"last {last} test acc %":>18s} '
+    w = max([20, *map(len, runs)])  # the label column
+    lines = [f'{"method":{w}s} {"seeds":>5s} {"epochs":>6s} {"final training loss":>19s} {"final test acc %":>18s} {f"last {last} test acc %":>18s} '
              f'{"ms/step":>8s} {f"min to loss<{threshold:g}":>16s}']
     for label, histories in runs.items():
         epochs, mean, _, _ = seed_band(histories, 'train_loss')
         reached = next((e for e, v in zip(epochs, mean) if v < threshold), None)
         minutes = minutes_axis(mean_iterations(histories), label_cost(costs, label), steps_per_epoch)
         when = '-' if reached is None else f'{minutes[reached]:.1f}'
-        lines.append(f'{label:20s} {len(histories):5d} {epochs[-1]:6d} {pm([h[-1]["train_loss"] for h in histories]):>19s} '
+        lines.append(f'{label:{w}s} {len(histories):5d} {epochs[-1]:6d} {pm([h[-1]["train_loss"] for h in histories]):>19s} '
                      f'{pm([h[-1]["test_acc"] for h in histories], 100, 2):>18s} '
                      f'{pm([statistics.fmean(r["test_acc"] for r in h[-last:]) for h in histories], 100, 2):>18s} '
                      f'{6e4 * minutes[-1] / (epochs[-1] * steps_per_epoch):8.1f} {when:>16s}')
@@ -316,7 +317,8 @@ def time_table(runs:dict, costs:dict, steps_per_epoch:int, minutes=(1, 2, 4, 8, 
     def cell(histories, label, m):
         loss, acc = (at_minutes(histories, label_cost(costs, label), steps_per_epoch, m, k) for k in ('train_loss', 'test_acc'))
         return f'{"-":>14s}' if loss is None else f'{loss:7.3f} {100 * acc:5.1f}%'
-    lines = [f'{"method":20s}' + ''.join(f'{f"{m:g} min":>14s}' for m in minutes)]
-    lines += [f'{label:20s}' + ''.join(cell(h, label, m) for m in minutes) for label, h in runs.items()]
+    w = max([20, *map(len, runs)])  # the label column
+    lines = [f'{"method":{w}s}' + ''.join(f'{f"{m:g} min":>14s}' for m in minutes)]
+    lines += [f'{label:{w}s}' + ''.join(cell(h, label, m) for m in minutes) for label, h in runs.items()]
     return '\n'.join(lines)
 
