@@ -104,6 +104,7 @@ def kron_weight_system(C:torch.Tensor, A:torch.Tensor, G:torch.Tensor, damping:f
 
 def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:float,
                      out:torch.Tensor|None=None, # where to write G⊥ (G's shape): a buffer kept between steps saves an allocation per step
+                     on_host:bool|None=None, # read ||u|| back, so that each product is one fused call (None: on the CPU, where reading costs nothing)
                     ) -> BlockSystem:
     "Eq. (10b) with the EA product Eq. (11b), in the (n_t+1)-dimensional coordinates where its CG runs."
     tiny = torch.finfo(G.dtype).tiny
@@ -113,10 +114,14 @@ def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:flo
     # G_perp itself, not sqrt(||G||² - ||Gû||²): that difference cancels in float32 when G lies nearly along û
     G_perp = torch.addr(G, Gu, uhat, alpha=-1, out=out)
     norm_perp = torch.linalg.vector_norm(G_perp)
-    scale = float(norm_u) ** 2  # a Python number lets each product be one fused call
+    on_host = G.device.type == 'cpu' if on_host is None else on_host
+    # on a GPU, reading ||u|| would make the host wait for the device, once per layer: there it scales the vector instead
+    scale = float(norm_u) ** 2 if on_host else norm_u.square()
+    coef = (1 - damping) * scale
     def op(v, out):
         torch.mul(v, damping, out=out)
-        out[1:].addmv_(C, v[1:], alpha=(1 - damping) * scale)
+        if on_host: out[1:].addmv_(C, v[1:], alpha=coef)
+        else: out[1:].addmv_(C, v[1:] * coef)
     def lift(x, into=None, alpha=1.):
         s = x[0] / norm_perp.clamp(min=tiny)
         if into is None: return torch.addr(G_perp * s, x[1:], uhat)

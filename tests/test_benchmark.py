@@ -33,3 +33,11 @@ def test_grid_reports_ratios_and_floors(capsys):
     assert row[1]['floor'] > row[3]['floor'] > 1  # one step in three computes the curvature
     assert all(row[T]['sgd'] > 0 and row[T]['over_floor'] == row[T]['sgd'] / row[T]['floor'] for T in (1, 3))
     assert 'T=3 ms' in capsys.readouterr().out
+
+
+def test_profile_splits_a_step(capsys):
+    import step_profile
+    r = step_profile.main(['--sizes', '20', '16', '8', '3', '--batch', '16', '--steps', '2', '--top', '3'])
+    assert 0 < r['products'] < r['step'] and 0 < r['others'] < r['step'] and r['calls'] > 10
+    assert {name for name, _ in r['by_op']} >= {'aten::addmm', 'aten::mm'}  # E[h'h'^T] and the recursion's C_t W_t
+    assert 'matrix products' in capsys.readouterr().out
