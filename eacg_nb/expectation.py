@@ -33,12 +33,16 @@ def symmetric_matmul(X:torch.Tensor, # (m, n)
                     ) -> torch.Tensor:
     "(alpha X^T Y) ⊙ factor for a product known to be symmetric, computed by the row blocks of its upper triangle."
     n = X.shape[1]
-    block = n if n < 2 * block else block  # a narrow product is one block
     out = torch.empty(n, n, dtype=X.dtype, device=X.device)
-    for i in range(0, n, block):  # each block goes straight into place, then takes its factor there
-        rows = out[i:i + block, i:]
-        torch.addmm(rows, X[:, i:i + block].T, Y[:, i:], beta=0, alpha=alpha, out=rows)  # beta=0: the empty memory is not read
-        if factor is not None: rows.mul_(factor[i:i + block, i:])
+    if n < 2 * block:  # a narrow product is one block: the whole of it, without the slices that cost a call each
+        torch.addmm(out, X.T, Y, beta=0, alpha=alpha, out=out)
+        return out if factor is None else out.mul_(factor)
+    # each block goes straight into place, then takes its factor there; splits make the row blocks in one call each
+    factors = [None] * len(range(0, n, block)) if factor is None else factor.split(block)
+    for i, rows, Xi, F in zip(range(0, n, block), out.split(block), X.T.split(block), factors):
+        rows = rows[:, i:]
+        torch.addmm(rows, Xi, Y[:, i:], beta=0, alpha=alpha, out=rows)  # beta=0: the empty memory is not read
+        if F is not None: rows.mul_(F[:, i:])
     if mirror: return mirror_upper(out, block)
     for i in range(0, n - block, block): out[i + block:, i:i + block].zero_()
     return out

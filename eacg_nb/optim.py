@@ -301,28 +301,33 @@ def _store_curvature(self:EACG, C:list, factors:list, keys:dict, update_norms:di
         if update_norms is not None and t in update_norms: self.state[p]['update_norm'] = update_norms[t]
         if factors[t] is not None: self.state[p]['factors'] = factors[t]
 
-def _layer_norms(blocks:list, coords:list) -> dict:
-    "t -> the norm of layer t's update, learning rate included: every solver's coordinates are orthonormal, so their norm is the direction's."
-    squares = {}
-    for (_, g, t, _), n in zip(blocks, torch._foreach_norm(coords)): squares[t] = squares.get(t, 0.) + (g['lr'] * n) ** 2
-    return {t: v.sqrt() for t, v in squares.items()}
+def _layer_norms(blocks:list, coords:list) -> tuple:
+    "The layers of `blocks` (first seen first) and the norms of their updates, learning rate included, as one vector: every solver's coordinates are orthonormal, so their norm is the direction's."
+    # a few multi-tensor calls in place of a few per block: at these sizes a step's time goes mostly into calling operators
+    squares = torch._foreach_pow(torch._foreach_mul(torch._foreach_norm(coords), [g['lr'] for _, g, *_ in blocks]), 2)
+    first, second = {}, {}
+    for (_, _, t, _), s in zip(blocks, squares): (second if t in first else first)[t] = s  # a layer's weight and bias: two blocks at most
+    layers = list(first)
+    summed = torch._foreach_add([first[t] for t in layers], [second.get(t, torch.zeros_like(first[t])) for t in layers])
+    return layers, torch.stack(torch._foreach_sqrt(summed))
 
 @patch
 def _bound(self:EACG, blocks:list, coords:list, keys:dict, refresh:bool) -> dict|None:
     "Scale the directions in place: a reused step's layers to their update norms of the computing step, the whole update to `max_update_norm`; the layers' update norms after it (None: no bound applies)."
     capped = self.reuse_cap and self.curvature_every > 1
     if not capped and self.max_update_norm is None: return None
-    norms = _layer_norms(blocks, coords)
-    scale = {t: torch.ones_like(n) for t, n in norms.items()}
+    layers, norms = _layer_norms(blocks, coords)
+    scale = torch.ones_like(norms)
     if capped and not refresh:
-        for t, n in norms.items():
-            if (kept := self.state[keys[t][0]].get('update_norm')) is not None: scale[t] = torch.where(n > kept, kept / n, 1.)
+        # a layer with no kept norm is measured against its own: scale 1
+        kept = torch.stack([self.state[keys[t][0]].get('update_norm', n) for t, n in zip(layers, norms.unbind())])
+        scale = torch.where(norms > kept, kept / norms, 1.)
     if self.max_update_norm is not None:
-        total = torch.linalg.vector_norm(torch.stack([scale[t] * n for t, n in norms.items()]))
-        whole = torch.where(total > self.max_update_norm, self.max_update_norm / total, 1.)
-        scale = {t: s * whole for t, s in scale.items()}
-    for (_, _, t, _), x in zip(blocks, coords): x.mul_(scale[t])  # scalars on the device: no sync
-    return {t: n * scale[t] for t, n in norms.items()}
+        total = torch.linalg.vector_norm(scale * norms)
+        scale = scale * torch.where(total > self.max_update_norm, self.max_update_norm / total, 1.)
+    of_layer = dict(zip(layers, scale.unbind()))
+    torch._foreach_mul_(coords, [of_layer[t] for _, _, t, _ in blocks])  # scalars on the device: no sync
+    return dict(zip(layers, (norms * scale).unbind()))
 
 
 # %% ../nbs/07_optimizer.ipynb #c1733c2a

@@ -47,9 +47,9 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     # the lengths are the blocks' sizes, valid by construction, so the segmented sums skip their checks
     def dot(a, b): return torch.segment_reduce(a * b, 'sum', lengths=lengths, unsafe=True)
     def spread(per_block): return per_block.index_select(0, block_of)
-    def views(v): return [part.view(s) for part, s in zip(v.split(sizes), shapes)]
+    def views(v): return [part if part.shape == s else part.view(s) for part, s in zip(v.split(sizes), shapes)]  # a call saved per 1-D block
 
-    b = torch.cat([r.reshape(-1) for r in rhs])
+    b = torch.cat([r if r.dim() == 1 else r.reshape(-1) for r in rhs])
     x, r, p, Mp = torch.zeros_like(b), b.clone(), b.clone(), torch.zeros_like(b)
     p_views, Mp_views = views(p), views(Mp)  # p and Mp are updated in place, so their views stay valid
     rr = rr0 = dot(r, r)
