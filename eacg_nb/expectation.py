@@ -251,7 +251,7 @@ def _join(cap:Capture, passes:list) -> tuple:
         if not parts or any(x is None for x in parts): return None
         parts = [x if keep is None else x[keep] for x, keep in zip(parts, rows)]
         x = parts[0] if len(parts) == 1 else torch.cat(parts)
-        return x if dtype is None else x.to(dtype)
+        return x if dtype is None or x.dtype == dtype else x.to(dtype)
     layer = lambda field: [join([getattr(p, field)[t] for p in passes], dtypes[t]) for t in range(len(cap.layers))]
     shares = [None if p.share is None else float(p.share) for p in passes]
     loss = None if any(p.loss is None for p in passes) else sum((1. if s is None else s) * p.loss.to(dtypes[-1]) for s, p in zip(shares, passes))

@@ -54,10 +54,11 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     p_views, Mp_views = views(p), views(Mp)  # p and Mp are updated in place, so their views stay valid
     rr = rr0 = dot(r, r)
     stop = tol * tol * rr0  # ||r||² at which a block has converged
-    zero, iters = torch.zeros_like(rr), torch.zeros(n, dtype=torch.long, device=dev)
+    zero, ran = torch.zeros_like(rr), []  # ran: which blocks ran, per iteration
     running = (rr > stop) & (limit > 0)
+    limited = min(max_iter) < max(max_iter)  # some block stops at its own count before the loop ends
     apply = running.tolist() if on_host else [True] * n  # on the device, every block's product runs: a finished one's is discarded
-    for _ in range(max(max_iter)):
+    for k in range(max(max_iter)):
         if not any(apply): break
         for op, go, pi, oi in zip(ops, apply, p_views, Mp_views):
             if go: op(pi, oi)  # a finished block's M p, stale or made afresh, is finite: its step size is 0
@@ -69,10 +70,12 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
         rr_new = dot(r, r)
         torch.addcmul(r, p, spread(torch.where(moving, rr_new / rr, zero)), out=p)
         rr = torch.where(running, rr_new, rr)
-        iters += running
-        running = moving & (rr > stop) & (iters < limit)
+        ran.append(running)
+        running = moving & (rr > stop)
+        if limited: running = running & (limit > k + 1)  # a block still running has run every iteration, k + 1 of them
         if on_host: apply = running.tolist()  # the one transfer of an iteration
     rel = torch.where(rr0 > 0, (rr / rr0).sqrt(), torch.zeros_like(rr))
+    iters = torch.stack(ran).sum(0) if ran else torch.zeros(n, dtype=torch.long, device=dev)
     return views(x), iters, rel
 
 # %% ../nbs/06_eacg.ipynb #fafc4399
@@ -118,10 +121,12 @@ def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:flo
     # on a GPU, reading ||u|| would make the host wait for the device, once per layer: there it scales the vector instead
     scale = float(norm_u) ** 2 if on_host else norm_u.square()
     coef = (1 - damping) * scale
+    last = []  # v, out and their tails at the last call: block_cg hands the same two views to every call, so they are sliced once
     def op(v, out):
+        if not last or last[0] is not v or last[1] is not out: last[:] = v, out, v[1:], out[1:]
         torch.mul(v, damping, out=out)
-        if on_host: out[1:].addmv_(C, v[1:], alpha=coef)
-        else: out[1:].addmv_(C, v[1:] * coef)
+        if on_host: last[3].addmv_(C, last[2], alpha=coef)
+        else: last[3].addmv_(C, last[2] * coef)
     def lift(x, into=None, alpha=1.):
         s = x[0] / norm_perp.clamp(min=tiny)
         if into is None: return torch.addr(G_perp * s, x[1:], uhat)
@@ -131,7 +136,7 @@ def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:flo
         M[0, 0] = damping
         M[1:, 1:] = damped(C, damping, scale)
         return M
-    return BlockSystem(op, torch.cat([-norm_perp[None], -Gu]), lift, matrix)
+    return BlockSystem(op, torch.cat([norm_perp[None], Gu]).neg_(), lift, matrix)
 
 # %% ../nbs/06_eacg.ipynb #87afb394
 def solve_exact(system:BlockSystem) -> torch.Tensor:
