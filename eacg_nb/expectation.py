@@ -9,6 +9,7 @@ __all__ = ['STATISTICS', 'FIELDS', 'mirror_upper', 'symmetric_matmul', 'statisti
 # %% ../nbs/04_expectation.ipynb #a8b18bee
 import weakref
 from contextlib import contextmanager
+from itertools import repeat
 from functools import partial
 from typing import NamedTuple
 
@@ -38,7 +39,7 @@ def symmetric_matmul(X:torch.Tensor, # (m, n)
         torch.addmm(out, X.T, Y, beta=0, alpha=alpha, out=out)
         return out if factor is None else out.mul_(factor)
     # each block goes straight into place, then takes its factor there; splits make the row blocks in one call each
-    factors = [None] * len(range(0, n, block)) if factor is None else factor.split(block)
+    factors = repeat(None) if factor is None else factor.split(block)
     for i, rows, Xi, F in zip(range(0, n, block), out.split(block), X.T.split(block), factors):
         rows = rows[:, i:]
         torch.addmm(rows, Xi, Y[:, i:], beta=0, alpha=alpha, out=rows)  # beta=0: the empty memory is not read
