@@ -49,9 +49,9 @@ def symmetric_matmul(X:torch.Tensor, # (m, n)
     return out
 
 # %% ../nbs/04_expectation.ipynb #6eadc526
-STATISTICS = ('out_hess', 'dd', 'diag', 'fisher', 'mean_h', 'second_h')
+STATISTICS = ('out_hess', 'dd', 'dd_upper', 'diag', 'fisher', 'mean_h', 'second_h')
 FIELDS = frozenset({'z', 'grad_z', 'grad_in'})  # what a pass records besides the inputs h^{t-1}, the criterion's call and ∇z^1
-_FIELDS_OF = {'out_hess': (), 'dd': ('z',), 'diag': ('z', 'grad_in'), 'fisher': ('grad_z',), 'mean_h': (), 'second_h': ()}
+_FIELDS_OF = {'out_hess': (), 'dd': ('z',), 'dd_upper': ('z',), 'diag': ('z', 'grad_in'), 'fisher': ('grad_z',), 'mean_h': (), 'second_h': ()}
 
 def statistic_fields(names) -> frozenset:
     "The `FIELDS` that the statistics `names` (as in `statistic_requests`) are computed from."
@@ -290,10 +290,13 @@ def _means(cap:Capture, req:dict, b:Batch) -> dict:
     with cap.paused():  # the criterion and activations are called again below, outside the training pass
         if 'out_hess' in req:
             out['out_hess'] = [mean_output_hessian(cap.criterion, b.logits, b.target)]
-        if {'dd', 'diag'} & set(req):
+        if {'dd', 'dd_upper', 'diag'} & set(req):
             # h^t is the input of layer t+1, so the closed forms need not evaluate σ again
             hidden = [derivatives(cap.layers[t].act, b.z[t], b.h_in[t + 1]) for t in range(k - 1)]
-            if 'dd' in req: out['dd'] = [symmetric_matmul(d1, d1, alpha=1 / B) for _, d1, _ in hidden]
+            if {'dd', 'dd_upper'} & set(req):
+                upper = [symmetric_matmul(d1, d1, alpha=1 / B, mirror='dd_upper' not in req) for _, d1, _ in hidden]
+                if 'dd_upper' in req: out['dd_upper'] = upper
+                if 'dd' in req: out['dd'] = upper if 'dd_upper' not in req else [mirror_upper(u.clone()) for u in upper]
             if 'diag' in req: out['diag'] = [(d2 * b.grad_in[t + 1]).sum(0) for t, (_, _, d2) in enumerate(hidden)]
     if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g, alpha=B), b.grad_z)
     if 'mean_h' in req: out['mean_h'] = per_layer('mean_h', lambda h: h.mean(0), b.h_in)
@@ -303,7 +306,7 @@ def _means(cap:Capture, req:dict, b:Batch) -> dict:
 # Passes of B_m of the B samples: a statistic's mean over all B is the sum of (B_m/B)^e times each pass's own mean. e = 1 for
 # means of activations; the recorded gradients are already those of the whole objective (scaled by 1/B), so the diagonal terms
 # add up as they are (e = 0) and the Fisher matrix, a mean of products of two such gradients, takes e = -1.
-_SHARE_POWER = dict(out_hess=1, dd=1, diag=0, fisher=-1, mean_h=1, second_h=1)
+_SHARE_POWER = dict(out_hess=1, dd=1, dd_upper=1, diag=0, fisher=-1, mean_h=1, second_h=1)
 
 def _statistics(cap:Capture, names, batch:Batch|None=None) -> dict:
     "The batch means in `names`, each a list over layers, first layer first (None where a layer was not asked for)."

@@ -99,15 +99,16 @@ def curvature_statistics(curvature:str) -> tuple:
 def _pch_blocks(stats, weights, gamma, criterion):
     # Eq. (8a) takes |·| for every PCH variant: γ is the parameter of Eq. (8b) alone. A convex criterion's C_k is PSD already.
     top = stats['out_hess'][0] if known_convexity(criterion) else pos_eig(stats['out_hess'][0], -1.)
-    return ea_recursion(weights, top, stats['dd'], [clip_negative(d, gamma) for d in stats['diag']])
+    return ea_recursion(weights, top, stats['dd_upper'], [clip_negative(d, gamma) for d in stats['diag']])
 
-_EA = ('out_hess', 'dd', 'diag')
-register_curvature('hessian', _EA, lambda stats, weights, gamma, crit: ea_recursion(weights, stats['out_hess'][0], stats['dd'], stats['diag']),
+# the recursion reads E[h'h'^T] by its upper row blocks only (as the factor of a symmetric product): dd_upper, not mirrored
+_EA = ('out_hess', 'dd_upper', 'diag')
+register_curvature('hessian', _EA, lambda stats, weights, gamma, crit: ea_recursion(weights, stats['out_hess'][0], stats['dd_upper'], stats['diag']),
                    psd=False)
 register_curvature('pch1', _EA, _pch_blocks, gamma=-1.)
 register_curvature('pch2', _EA, _pch_blocks, gamma=0.)
 register_curvature('pch', _EA, _pch_blocks, gamma='any')
-register_curvature('gn', ('out_hess', 'dd'), lambda stats, weights, gamma, crit: ea_recursion(weights, stats['out_hess'][0], stats['dd'], None),
+register_curvature('gn', ('out_hess', 'dd_upper'), lambda stats, weights, gamma, crit: ea_recursion(weights, stats['out_hess'][0], stats['dd_upper'], None),
                    check=check_gn)
 register_curvature('fisher', ('fisher',), lambda stats, weights, gamma, crit: list(stats['fisher']))
 
