@@ -23,8 +23,9 @@ def check_targets(logits:torch.Tensor, target:torch.Tensor):
     if target.dtype.is_floating_point:
         if target.shape != logits.shape: raise ValueError(f'float targets must have the logits shape {tuple(logits.shape)}, got {tuple(target.shape)}')
     elif target.shape != (B,): raise ValueError(f'class labels must have shape ({B},), got {tuple(target.shape)}')
-    elif B and (int(target.min()) < 0 or int(target.max()) >= n):
-        raise ValueError(f'class labels must lie in [0, {n}), got values in [{int(target.min())}, {int(target.max())}]')
+    elif B:
+        low, high = torch.stack(torch.aminmax(target)).tolist()  # both ends in one read of the device
+        if low < 0 or high >= n: raise ValueError(f'class labels must lie in [0, {n}), got values in [{low}, {high}]')
 
 def as_probabilities(target:torch.Tensor, n:int, dtype) -> torch.Tensor:
     "Targets as rows y_i of length n: one-hot for class labels, unchanged for float targets."

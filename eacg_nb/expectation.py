@@ -8,7 +8,7 @@ __all__ = ['STATISTICS', 'FIELDS', 'mirror_upper', 'symmetric_matmul', 'statisti
 
 # %% ../nbs/04_expectation.ipynb #a8b18bee
 import weakref
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from itertools import repeat
 from functools import partial
 from typing import NamedTuple
@@ -324,6 +324,10 @@ def _statistics(cap:Capture, names, batch:Batch|None=None) -> dict:
     return {n: [total(n, t, s) for t, s in enumerate(f.sums[n])] for n in req}
 Capture.statistics = _statistics
 
+def _autocast_off(device_type:str):
+    "A context with autocast off on `device_type`; none where the device has no autocast (the meta device)."
+    return torch.autocast(device_type, enabled=False) if torch.amp.is_autocast_available(device_type) else nullcontext()
+
 @torch.no_grad()
 def _fold(cap:Capture):
     "Reduce each complete pass whose step's statistics are known to running sums (`Folded`), and drop its tensors."
@@ -333,7 +337,7 @@ def _fold(cap:Capture):
             or (cap.folded is not None and cap.folded.requests != req)): continue  # left as it is: the step says what is wrong
         b, (count,), (share,) = _join(cap, [p])
         if count == 0: continue
-        with torch.autocast(b.h_in[0].device.type, enabled=False): means = _means(cap, req, b)
+        with _autocast_off(b.h_in[0].device.type): means = _means(cap, req, b)
         f = cap.folded = cap.folded or Folded(req)
         weighted = {n: [None if m is None else m * count ** _SHARE_POWER[n] for m in ms] for n, ms in means.items()}
         f.sums = weighted if f.sums is None else {n: [None if a is None else a + w for a, w in zip(f.sums[n], weighted[n])] for n in req}

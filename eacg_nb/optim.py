@@ -15,7 +15,7 @@ from torch import nn
 
 from .criteria import Criterion, as_criterion
 from .distributed import is_distributed, setup, synchronise, unwrap  # the chapter on torch.distributed
-from .expectation import Capture, statistic_requests
+from .expectation import Capture, _autocast_off, statistic_requests
 from .network import fcnn_layers
 from .pch import CURVATURES, check_curvature, curvature_blocks, curvature_statistics, optimizer_curvatures
 from .solvers import (bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
@@ -155,7 +155,7 @@ def _newton_step(self):
         raise RuntimeError(f'EACG.step() needs loss = criterion(model(x), y); loss.backward() before it: {why}{hint}')
     batch = cap.batch()  # ValueError if the losses were not scaled by their shares
     blocks = [(p, g, *self._where[p]) for g in self.param_groups for p in g['params'] if p.grad is not None]
-    with torch.autocast(self.layers[0].linear.weight.device.type, enabled=False):  # the step runs in the parameters' dtype
+    with _autocast_off(self.layers[0].linear.weight.device.type):  # the step runs in the parameters' dtype
         stats = cap.statistics(names, batch)
         if is_distributed(): self.communicated_bytes = synchronise(self, stats, blocks, batch.loss, batch.count)  # before any check, so all ranks agree
         try:

@@ -28,6 +28,12 @@ def matrix_operator(M:torch.Tensor):
     return op
 
 # %% ../nbs/06_eacg.ipynb #a4b289ab
+def _per_block(values:list, device:torch.device, dtype=None) -> torch.Tensor:
+    "`torch.tensor(values)` on `device`, made there by fills: a copy from the host's memory would wait for the device's queued work."
+    if device.type == 'cpu': return torch.tensor(values, dtype=dtype)
+    if len(set(values)) == 1: return torch.full((len(values),), values[0], dtype=dtype, device=device)
+    return torch.stack([torch.full((), v, dtype=dtype, device=device) for v in values])
+
 def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of the block's shape)
              rhs:list, # per block, the right-hand side b_j
              max_iter, # most iterations: an int, or one per block
@@ -38,11 +44,11 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     n, dev = len(rhs), rhs[0].device
     on_host = dev.type == 'cpu' if on_host is None else on_host
     shapes, sizes = [r.shape for r in rhs], [r.numel() for r in rhs]
-    lengths = torch.tensor(sizes, device=dev)
-    block_of = torch.repeat_interleave(torch.arange(n, device=dev), lengths)  # the block of each entry
+    lengths = _per_block(sizes, dev)
+    block_of = torch.repeat_interleave(torch.arange(n, device=dev), lengths, output_size=sum(sizes))  # the block of each entry
     max_iter = [max_iter] * n if isinstance(max_iter, int) else list(max_iter)
-    limit = torch.tensor(max_iter, device=dev)
-    tol = torch.as_tensor(tol, dtype=rhs[0].dtype, device=dev).expand(n)
+    limit = _per_block(max_iter, dev)
+    tol = _per_block([tol] * n if isinstance(tol, (int, float)) else list(tol), dev, rhs[0].dtype)
 
     # the lengths are the blocks' sizes, valid by construction, so the segmented sums skip their checks
     def dot(a, b): return torch.segment_reduce(a * b, 'sum', lengths=lengths, unsafe=True)
