@@ -48,7 +48,7 @@ def block_cg(ops:list, # per block, op(v, out) writes M_j v into out (v, out of 
     block_of = torch.repeat_interleave(torch.arange(n, device=dev), lengths, output_size=sum(sizes))  # the block of each entry
     max_iter = [max_iter] * n if isinstance(max_iter, int) else list(max_iter)
     limit = _per_block(max_iter, dev)
-    tol = _per_block([tol] * n if isinstance(tol, (int, float)) else list(tol), dev, rhs[0].dtype)
+    tol = _per_block(list(tol) if isinstance(tol, (list, tuple)) else [float(tol)] * n, dev, rhs[0].dtype)
 
     # the lengths are the blocks' sizes, valid by construction, so the segmented sums skip their checks
     def dot(a, b): return torch.segment_reduce(a * b, 'sum', lengths=lengths, unsafe=True)
