@@ -5,6 +5,7 @@
     python benchmarks/step_time.py --methods eacg-pch1/10   # curvature_every=10 (any method: name/T)
     python benchmarks/step_time.py --grid                   # EA-CG-PCH1 at T = 1 and 10 on both paper networks x batch 100, 500, 1000
     python benchmarks/step_time.py --device cuda            # on a GPU
+    python benchmarks/step_time.py --methods eacg-pch1 --against df3dd67  # also the step as that commit made it
 
 A step is what a training loop does per batch: zero_grad, forward, loss, backward, optimizer step.
 Each method first takes some untimed steps; then the methods run in alternating blocks of steps, so that all see the
@@ -12,10 +13,22 @@ same machine state (`eacg_nb.complexity.side_by_side`): a block's time is the me
 multiple of T steps holds its share of the steps that compute the curvature, and a method's time is the median of
 its blocks, compared with SGD's (momentum 0.9). The ratios block by block compare steps taken within the same second
 or two: their spread shows how much the machine moved during the run.
+
+The machine's speed moves the ratios between runs by more than a small change of the code does; `--against COMMIT` times
+each method also as the package of that commit makes it (`git archive`, imported under a name of its own), in the same
+alternating blocks, and prints this checkout's step over that one, block by block. The commit's defaults apply to its
+optimizers, as this checkout's to its own.
 """
 import argparse
+import atexit
+import importlib
 import math
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -27,21 +40,36 @@ from eacg_nb.network import PAPER_HIDDEN, mlp
 
 CIFAR10 = [3072, *PAPER_HIDDEN, 10]
 FASHION_MNIST = [784, *PAPER_HIDDEN, 10]
+REPO = Path(__file__).resolve().parents[1]
 DEFAULT_METHODS = ['sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi-pch1', 'kfi-gn', 'kfi-fisher', 'kfi_sm-pch1']
 
 
-def setup(methods, sizes, batch, device, max_cg):
-    "One batch, the criterion, and a fresh model with its optimizer per method."
+def package_at(commit):
+    "`make_optimizer` of the `eacg_nb` package as it was at `commit`, unpacked by `git archive` and imported beside this checkout's."
+    sha = subprocess.run(['git', 'rev-parse', '--short=12', commit], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    root = Path(tempfile.mkdtemp())
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    archive = subprocess.run(['git', 'archive', sha, 'eacg_nb'], cwd=REPO, capture_output=True, check=True).stdout
+    subprocess.run(['tar', '-x', '-C', str(root)], input=archive, check=True)
+    (root / 'eacg_nb').rename(root / f'eacg_at_{sha}')  # its modules import each other relatively: any name will do
+    sys.path.insert(0, str(root))
+    return importlib.import_module(f'eacg_at_{sha}.baselines').make_optimizer
+
+
+def setup(methods, sizes, batch, device, max_cg, makers=None):
+    "One batch, the criterion, and a fresh model with its optimizer per method ('name@commit': made by `makers[commit]`)."
     torch.manual_seed(0)
     x = torch.randn(batch, sizes[0], device=device)
     y = torch.randint(0, sizes[-1], (batch,), device=device)
     crit = nn.CrossEntropyLoss()
     runs = {}
     for spec in methods:
-        name, _, every = spec.partition('/')  # 'eacg-pch1/10': curvature_every=10
+        method, _, commit = spec.partition('@')  # 'eacg-pch1@df3dd67': as that commit's package makes it
+        name, _, every = method.partition('/')  # 'eacg-pch1/10': curvature_every=10
+        make = makers[commit] if commit else make_optimizer
         model = mlp(sizes).to(device)
         hyper = dict(curvature_every=int(every)) if every else {}
-        runs[spec] = model, make_optimizer(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5, **hyper)
+        runs[spec] = model, make(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5, **hyper)
     return x, y, crit, runs
 
 
@@ -105,18 +133,26 @@ def main(argv=None):
     p.add_argument('--max-cg', type=int, default=10)
     p.add_argument('--sizes', type=int, nargs='+', default=CIFAR10)
     p.add_argument('--grid', action='store_true', help='EA-CG-PCH1 at curvature_every 1 and 10 on both paper networks, batch 100, 500, 1000')
+    p.add_argument('--against', metavar='COMMIT', help="time every method also as COMMIT's package makes it, in the same blocks")
     a = p.parse_args(argv)
     if a.grid: return grid(a.device, a.max_cg, a.blocks, a.steps, a.warmup)
-    methods = ['sgd'] + [m for m in a.methods if m != 'sgd']
-    x, y, crit, runs = setup(methods, a.sizes, a.batch, torch.device(a.device), a.max_cg)
+    ours = [m for m in a.methods if m != 'sgd']
+    theirs = [f'{m}@{a.against}' for m in ours] if a.against else []
+    methods = ['sgd'] + ours + theirs
+    makers = {a.against: package_at(a.against)} if a.against else None
+    x, y, crit, runs = setup(methods, a.sizes, a.batch, torch.device(a.device), a.max_cg, makers)
     med, per_block = side_by_side(runs, crit, x, y, a.blocks, a.steps, a.warmup)
     print(f'network {"-".join(map(str, a.sizes))}, sigmoid, batch {a.batch}, float32, {a.device}, '
           f'{torch.get_num_threads()} threads; median of {a.blocks} blocks of {a.steps} steps; EA-CG with max_cg={a.max_cg}, eps_cg=1e-5')
-    print(f'  {"method":14s} {"step ms":>9s} {"/ SGD":>7s}   / SGD block by block: median (range)')
+    width = max(14, *map(len, methods))
+    print(f'  {"method":{width}s} {"step ms":>9s} {"/ SGD":>7s}   / SGD block by block: median (range)')
     for name in methods:
         blocks = sorted(m / s for m, s in zip(per_block[name], per_block['sgd']))
         spread = f'{statistics.median(blocks):.3f} ({blocks[0]:.3f} to {blocks[-1]:.3f})' if name != 'sgd' else ''
-        print(f'  {name:14s} {1e3 * med[name]:9.2f} {med[name] / med["sgd"]:7.3f}   {spread}')
+        print(f'  {name:{width}s} {1e3 * med[name]:9.2f} {med[name] / med["sgd"]:7.3f}   {spread}')
+    for mine, then in zip(ours, theirs):
+        blocks = sorted(m / t for m, t in zip(per_block[mine], per_block[then]))
+        print(f'  {mine} / {then}, block by block: {statistics.median(blocks):.3f} ({blocks[0]:.3f} to {blocks[-1]:.3f})')
     if 'eacg-pch1' in runs:
         model, opt = runs['eacg-pch1']
         print(f'  eacg-pch1 curvature memory per step: {opt.curvature_bytes / 2**20:.2f} MiB held; formula '

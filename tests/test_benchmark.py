@@ -41,3 +41,10 @@ def test_profile_splits_a_step(capsys):
     assert 0 < r['products'] < r['step'] and 0 < r['others'] < r['step'] and r['calls'] > 10
     assert {name for name, _ in r['by_op']} >= {'aten::addmm', 'aten::mm'}  # E[h'h'^T] and the recursion's C_t W_t
     assert 'matrix products' in capsys.readouterr().out
+
+
+def test_against_a_commit_times_both_steps(capsys):
+    med = step_time.main(['--methods', 'eacg-pch1', '--against', 'HEAD', '--sizes', '20', '16', '8', '3', '--batch', '16',
+                          '--blocks', '2', '--steps', '2', '--warmup', '0'])
+    assert set(med) == {'sgd', 'eacg-pch1', 'eacg-pch1@HEAD'} and all(t > 0 for t in med.values())
+    assert 'eacg-pch1 / eacg-pch1@HEAD, block by block' in capsys.readouterr().out
