@@ -46,7 +46,9 @@ DEFAULT_METHODS = ['sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'k
 
 def package_at(commit):
     "`make_optimizer` of the `eacg_nb` package as it was at `commit`, unpacked by `git archive` and imported beside this checkout's."
-    sha = subprocess.run(['git', 'rev-parse', '--short=12', commit], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    found = subprocess.run(['git', 'rev-parse', '--verify', '--quiet', '--short=12', f'{commit}^{{commit}}'], cwd=REPO, capture_output=True, text=True)
+    if found.returncode: raise ValueError(f'{commit!r} is not a commit of the git checkout at {REPO}')
+    sha = found.stdout.strip()
     root = Path(tempfile.mkdtemp())
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     archive = subprocess.run(['git', 'archive', sha, 'eacg_nb'], cwd=REPO, capture_output=True, check=True).stdout
@@ -135,11 +137,13 @@ def main(argv=None):
     p.add_argument('--grid', action='store_true', help='EA-CG-PCH1 at curvature_every 1 and 10 on both paper networks, batch 100, 500, 1000')
     p.add_argument('--against', metavar='COMMIT', help="time every method also as COMMIT's package makes it, in the same blocks")
     a = p.parse_args(argv)
+    if a.grid and a.against: p.error('--against times the methods of --methods; --grid has no such comparison')
     if a.grid: return grid(a.device, a.max_cg, a.blocks, a.steps, a.warmup)
     ours = [m for m in a.methods if m != 'sgd']
     theirs = [f'{m}@{a.against}' for m in ours] if a.against else []
     methods = ['sgd'] + ours + theirs
-    makers = {a.against: package_at(a.against)} if a.against else None
+    try: makers = {a.against: package_at(a.against)} if a.against else None
+    except (ValueError, ImportError, AttributeError) as e: p.error(f'--against {a.against}: {e}')  # no such commit, or no make_optimizer there
     x, y, crit, runs = setup(methods, a.sizes, a.batch, torch.device(a.device), a.max_cg, makers)
     med, per_block = side_by_side(runs, crit, x, y, a.blocks, a.steps, a.warmup)
     print(f'network {"-".join(map(str, a.sizes))}, sigmoid, batch {a.batch}, float32, {a.device}, '

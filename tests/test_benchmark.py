@@ -2,6 +2,7 @@
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'benchmarks'))
@@ -48,3 +49,10 @@ def test_against_a_commit_times_both_steps(capsys):
                           '--blocks', '2', '--steps', '2', '--warmup', '0'])
     assert set(med) == {'sgd', 'eacg-pch1', 'eacg-pch1@HEAD'} and all(t > 0 for t in med.values())
     assert 'eacg-pch1 / eacg-pch1@HEAD, block by block' in capsys.readouterr().out
+
+
+def test_against_refuses_what_it_cannot_compare(capsys):
+    for argv, says in ((['--against', 'no-such-commit'], "'no-such-commit' is not a commit"), (['--grid', '--against', 'HEAD'], '--grid has no such comparison')):
+        with pytest.raises(SystemExit):
+            step_time.main(argv + ['--sizes', '20', '16', '8', '3', '--batch', '16', '--blocks', '1', '--steps', '1'])
+        assert says in capsys.readouterr().err
