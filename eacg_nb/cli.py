@@ -25,6 +25,7 @@ from .distributed import is_distributed, rank
 from .criteria import NonConvexLoss
 from .data import DATASETS, dataloaders, load_dataset, one_hot_targets, validation_split
 from .network import ACTIVATIONS, PAPER_HIDDEN, mlp
+from .optim import STEP_LENGTHS
 from .hessian_errors import HessianErrorTracker, format_table
 from .training import TrainingDiverged, fit, plot_histories, save_history
 
@@ -50,7 +51,7 @@ _NON_NEGATIVE = _checked(float, lambda v: v >= 0, 'a number >= 0')
 _POSITIVE = _checked(float, lambda v: v > 0, 'a number > 0')
 _BOUND = _checked(lambda text: None if text == 'none' else float(text), lambda v: v is None or v > 0, "a number > 0 or 'none'")
 _FRACTION = _checked(float, lambda v: 0 <= v < 1, 'a number in [0, 1)')
-DEFAULT_LR = dict(sgd=.1, other=.05)
+DEFAULT_LR = dict(sgd=.1, model=1., lr=.05)  # sgd; EA-CG and KFI by their --step-length: the model's whole step, the paper's η
 
 class CliCriterion(NamedTuple):
     "A criterion `--criterion` names."
@@ -86,7 +87,7 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument('--methods', nargs='+', default=['sgd', 'eacg-pch1'], help=f"methods to train, one after the other (default: sgd eacg-pch1); any of: {', '.join(method_names())}")
     o.add_argument('--epochs', type=_COUNT, default=100, help='epochs to train (default: 100)')
     o.add_argument('--batch-size', type=_COUNT, default=100, help='samples per step (default: 100)')
-    o.add_argument('--lr', nargs='+', default=None, metavar='LR', help=f"learning rate η: a number for every method and/or method=number (default: {DEFAULT_LR['other']}, and {DEFAULT_LR['sgd']} for sgd)")
+    o.add_argument('--lr', nargs='+', default=None, metavar='LR', help=f"learning rate η: a number for every method and/or method=number (default: {DEFAULT_LR['model']} with --step-length model, {DEFAULT_LR['lr']} with lr, and {DEFAULT_LR['sgd']} for sgd)")
     o.add_argument('--damping', nargs='+', default=None, metavar='ALPHA', help='α of Eq. (9), in (0, 1): a number for every method and/or method=number (default: 0.005)')
     o.add_argument('--max-cg', type=_COUNT, default=10, help='most CG iterations per block and step (default: 10)')
     o.add_argument('--eps-cg', type=_NON_NEGATIVE, default=1e-5, help='CG stops at ||r|| <= eps_cg ||b|| (default: 1e-5)')
@@ -97,8 +98,12 @@ def parser() -> argparse.ArgumentParser:
                    help="with --curvature-every T > 1: let a step that reuses the curvature move a layer further than the step that computed it (default: capped there)")
     o.add_argument('--adaptive-damping', action='store_true',
                    help='adapt α of EA-CG and KFI by the Levenberg-Marquardt rule every 5 steps, starting from --damping (default: α fixed)')
-    o.add_argument('--max-update-norm', type=_BOUND, default=1., metavar='R',
-                   help="cap the norm of each whole update of EA-CG and KFI at R, or 'none' for the paper's unbounded step (default: 1; a step that reuses the curvature is capped per layer as well)")
+    o.add_argument('--step-length', default='model', choices=list(STEP_LENGTHS),
+                   help="EA-CG's and KFI's update: model, η τ d with τ minimising the exact damped Gauss-Newton model along d; lr, the paper's η d (default: model)")
+    o.add_argument('--trust-radius', type=_BOUND, default=1., metavar='R',
+                   help="cap each whole update's length in that model's metric at R, or 'none' (default: 1)")
+    o.add_argument('--max-update-norm', type=_BOUND, default=None, metavar='R',
+                   help="cap the Euclidean norm of each whole update of EA-CG and KFI at R, or 'none' (default: none; a step that reuses the curvature is capped per layer as well)")
     r = p.add_argument_group('run')
     r.add_argument('--device', default=None, help='torch device (default: cuda where available, else cpu)')
     r.add_argument('--threads', type=_COUNT, default=None, help="CPU threads of torch (default: torch's choice); float32 sums can round differently with another count")
@@ -130,9 +135,9 @@ def per_method(items:list|None, # '--lr'-style items: 'number' for every method,
     if unknown: raise UsageError(f'{option} names methods that do not run: {", ".join(sorted(unknown))}')
     return {m: values.get(m, default(m) if every is None else every) for m in methods}
 
-def learning_rates(items:list|None, methods:list) -> dict:
-    "Per-method learning rates from '--lr' items (None: 0.1 for sgd, 0.05 for the others)."
-    return per_method(items, methods, lambda m: DEFAULT_LR['sgd' if m == 'sgd' else 'other'], '--lr', lambda v: v > 0, '> 0')
+def learning_rates(items:list|None, methods:list, step_length:str='model') -> dict:
+    "Per-method learning rates from '--lr' items (None: `DEFAULT_LR` of sgd, or of the others' `step_length`)."
+    return per_method(items, methods, lambda m: DEFAULT_LR['sgd' if m == 'sgd' else step_length], '--lr', lambda v: v > 0, '> 0')
 
 def dampings(items:list|None, methods:list) -> dict:
     "Per-method α from '--damping' items (None: 0.005)."
@@ -159,9 +164,9 @@ def reproducing_argv(argv:list) -> list:
 
 def settings(args, methods:list) -> dict:
     "What decides the numbers of a run, per method where it can differ: compared on `--resume`."
-    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'curvature_every', 'reuse_cap', 'max_update_norm', 'adaptive_damping')}
+    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'curvature_every', 'reuse_cap', 'max_update_norm', 'step_length', 'trust_radius', 'adaptive_damping')}
     if args.criterion == 'nonconvex': s.update(delta=args.delta, eps=args.eps)
-    s.update(lr=learning_rates(args.lr, methods), damping=dampings(args.damping, methods))
+    s.update(lr=learning_rates(args.lr, methods, args.step_length), damping=dampings(args.damping, methods))
     return s
 
 def _differences(old:dict, new:dict) -> list:
@@ -197,6 +202,7 @@ def _check_resume(out:Path, s:dict) -> dict:
     if saved.get('kfi_every') == 1: saved['curvature_every'] = saved.pop('kfi_every')  # its name before 0.2; 1 meant the same then
     if saved.get('curvature_every') == 1: saved.setdefault('reuse_cap', True)  # a run from before the cap: with T=1 it never applies
     saved.setdefault('adaptive_damping', False)  # a run from before the option
+    saved.setdefault('step_length', 'lr'); saved.setdefault('trust_radius', None)  # a run from before the options: the paper's step
     if (diff := _differences(old.get('settings', {}), s)): raise UsageError(f'--resume: the settings differ from the run in {out}: {"; ".join(diff)}')
     return old
 
@@ -275,7 +281,8 @@ def run(args, argv:list|None=None,
 def _hyper(args, damping:float, method:str) -> dict:
     "The optimizer's arguments for `method` besides its learning rate."
     hyper = dict(damping=damping, max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every,
-                 reuse_cap=args.reuse_cap, max_update_norm=args.max_update_norm, adaptive_damping=args.adaptive_damping)
+                 reuse_cap=args.reuse_cap, max_update_norm=args.max_update_norm, step_length=args.step_length,
+                 trust_radius=args.trust_radius, adaptive_damping=args.adaptive_damping)
     if method.endswith('-pch'): hyper['gamma'] = args.gamma
     return hyper
 

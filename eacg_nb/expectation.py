@@ -109,6 +109,7 @@ class Capture:
         self.recording, self.passes, self.backward_pass, self.folded = True, [], None, None
         # asked when a pass starts: the statistic requests its step will read, or None (record every field, fold nothing)
         self.plan = lambda: None
+        self.keep_rows = False  # True: no pass is folded, so that a step can read every sample's rows (the model along the step does)
 
     @property
     def active(self) -> bool: return self._release.alive  # False once removed
@@ -194,7 +195,6 @@ def _criterion_hook(capture_ref):
         p.logits, p.target, p.loss = args[0].detach(), args[1], out.detach()
         out.register_hook(partial(_record, weakref.ref(p), 'share', None))  # the factor the loss was scaled by before backward()
     return hook
-
 
 # %% ../nbs/04_expectation.ipynb #624299c3
 def _covers(have:dict, need:dict) -> bool:
@@ -331,6 +331,7 @@ def _autocast_off(device_type:str):
 @torch.no_grad()
 def _fold(cap:Capture):
     "Reduce each complete pass whose step's statistics are known to running sums (`Folded`), and drop its tensors."
+    if cap.keep_rows: return
     for p in [p for p in cap.passes if p.complete]:
         req = None if p.statistics is None else statistic_requests(p.statistics)
         if (req is None or p.loss is None or p.share is None or any(g is None for g in _recorded(p))
@@ -345,7 +346,6 @@ def _fold(cap:Capture):
         f.shares.append(share); f.counts.append(count)
         cap.passes.remove(p)
 Capture.fold = _fold
-
 
 # %% ../nbs/04_expectation.ipynb #865c1178
 def batch_statistics(model:nn.Sequential, # an FCNN (see `fcnn_layers`)

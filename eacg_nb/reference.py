@@ -11,8 +11,9 @@ from functools import partial
 
 import torch
 from torch import nn
-from torch.func import grad, hessian, vmap
+from torch.func import functional_call, grad, hessian, jacrev, vmap
 
+from .criteria import as_criterion, known_convexity
 from .network import fcnn_layers
 
 # %% ../nbs/16_reference.ipynb #1a953ecc
@@ -92,9 +93,11 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
                          x:torch.Tensor, y:torch.Tensor, # the batch
                          curvature:str='pch1', # 'pch1', 'pch2', 'pch', 'gn' or 'fisher'
                          solver:str='eacg', # 'eacg', 'direct', 'cg', 'kfi' or 'kfi_sm'
-                         lr:float=.05, damping:float=.005, gamma:float|None=None,
+                         lr:float=1., damping:float=.005, gamma:float|None=None,
                          curvature_from:tuple|None=None, # (model, x, y) of an earlier step whose curvature this step reuses
-                         max_update_norm:float|None=1., # the whole update scaled down to this norm where it is longer (None: never)
+                         max_update_norm:float|None=None, # the whole update scaled down to this norm where it is longer (None: never)
+                         step_length:str='model', # 'lr': the update η d; 'model': η τ d, τ minimising the damped Gauss-Newton model along d
+                         trust_radius:float|None=1., # the update scaled down to this length in that model's metric (None: never)
                         ) -> list:
     "The parameters after one `EACG` step, per nn.Linear: [(W', b' or None), ...], in float64, from dense matrices."
     model = copy.deepcopy(model).double()
@@ -114,6 +117,25 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
         one = torch.ones(1, 1, dtype=C[t].dtype)
         steps.append(((W, lr * direction(C[t], A, s['grads'][W], damping)),
                       None if b is None else (b, lr * direction(C[t], one, s['grads'][b], damping))))
-    norm = sum(d.square().sum() for layer in steps for _, d in filter(None, layer)).sqrt()
-    scale = 1. if max_update_norm is None or norm <= max_update_norm else max_update_norm / norm
+    scale = 1.
+    u = torch.cat([d.reshape(-1) for layer in steps for _, d in filter(None, layer)])  # the paper's update η d
+    if step_length == 'model' or trust_radius is not None:
+        G = _dense_gauss_newton(model, criterion, *_float64(x, y), s['out_hess'], [p for layer in steps for p, _ in filter(None, layer)])
+        g = torch.cat([s['grads'][p].reshape(-1) for layer in steps for p, _ in filter(None, layer)])
+        slope, curv = g @ u, u @ G @ u + damping / (1 - damping) * (u @ u)
+        if step_length == 'model': scale = -lr * slope / curv  # η τ with τ = -∇fᵀd / dᵀ(G + λI)d, d = u / η
+        if trust_radius is not None: scale *= min(1., trust_radius / (scale * curv.sqrt()))
+    norm = scale * u.norm()
+    if max_update_norm is not None and norm > max_update_norm: scale *= max_update_norm / norm
     return [tuple(None if pd is None else pd[0].detach() + scale * pd[1] for pd in layer) for layer in steps]
+
+def _dense_gauss_newton(model:nn.Module, criterion, x:torch.Tensor, y:torch.Tensor, out_hess:torch.Tensor, params:list) -> torch.Tensor:
+    "G = E_i[J_iᵀ H_i J_i] over `params` (flattened in their order), from per-sample Jacobians by torch.func; H_i with |eigenvalues| where the criterion is not known convex."
+    names = {p: n for n, p in model.named_parameters()}
+    J = jacrev(lambda ps: functional_call(model, ps, (x,)))({names[p]: p.detach() for p in params})
+    J = torch.cat([J[names[p]].reshape(len(x), out_hess.shape[-1], -1) for p in params], -1)  # (B, n_k, P)
+    H = out_hess
+    if not known_convexity(as_criterion(criterion)):
+        lam, Q = torch.linalg.eigh(H)
+        H = Q @ torch.diag_embed(lam.abs()) @ Q.mT
+    return torch.einsum('bkp,bkl,blq->pq', J, H, J) / len(x)

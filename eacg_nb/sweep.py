@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cli import CLI_CRITERIA
-from .experiments import read_history, run_complete
+from .experiments import PAPER_STEP, read_history, run_complete
 from .network import ACTIVATIONS
 
 # %% ../nbs/17_sweep.ipynb #f4189d58
@@ -25,10 +25,10 @@ class Setting(NamedTuple):
     options: list # eacg_train's options besides --lr
 
 SETTINGS = {
-    'fixed α=0.02': Setting('fixed-a0.02', .1, ['--damping', '0.02', '--max-update-norm', 'none']),  # EACG's defaults before this chapter
-    'adaptive from α=0.2': Setting('adaptive-from-a0.2', .1, ['--damping', '0.2', '--adaptive-damping', '--max-update-norm', 'none']),
-    'adaptive from α=0.2, ‖Δθ‖ ≤ 1': Setting('adaptive-capped-from-a0.2', .1, ['--damping', '0.2', '--adaptive-damping', '--max-update-norm', '1']),
-    'η=0.05, α=0.005, ‖Δθ‖ ≤ 1': Setting('capped-a0.005', .05, ['--damping', '0.005', '--max-update-norm', '1']),
+    'fixed α=0.02': Setting('fixed-a0.02', .1, ['--damping', '0.02', '--max-update-norm', 'none', *PAPER_STEP]),  # EACG's defaults before this chapter
+    'adaptive from α=0.2': Setting('adaptive-from-a0.2', .1, ['--damping', '0.2', '--adaptive-damping', '--max-update-norm', 'none', *PAPER_STEP]),
+    'adaptive from α=0.2, ‖Δθ‖ ≤ 1': Setting('adaptive-capped-from-a0.2', .1, ['--damping', '0.2', '--adaptive-damping', '--max-update-norm', '1', *PAPER_STEP]),
+    'η=0.05, α=0.005, ‖Δθ‖ ≤ 1': Setting('capped-a0.005', .05, ['--damping', '0.005', '--max-update-norm', '1', *PAPER_STEP]),
 }
 SENSITIVITY = dict(dampings=(.001, .01, .1, .5, .9), cases=(('sigmoid', 'ce'), ('relu', 'ce'), ('tanh', 'mse'), ('gelu', 'bce')), lr=.1)
 
@@ -48,7 +48,7 @@ def sensitivity_runs(data:str) -> list:
     for act, c in SENSITIVITY['cases']:
         for alpha in SENSITIVITY['dampings']:
             for adaptive in (False, True):
-                options = ['--damping', str(alpha)] + (['--adaptive-damping'] if adaptive else []) + ['--max-update-norm', 'none']
+                options = ['--damping', str(alpha)] + (['--adaptive-damping'] if adaptive else []) + ['--max-update-norm', 'none', *PAPER_STEP]
                 runs.append((f'sweep/{data}/alpha/{act}-{c}-a{alpha}' + ('-adaptive' if adaptive else ''), sweep_argv(data, act, c, SENSITIVITY['lr'], options)))
     return runs
 
