@@ -98,12 +98,12 @@ def parser() -> argparse.ArgumentParser:
                    help="with --curvature-every T > 1: let a step that reuses the curvature move a layer further than the step that computed it (default: capped there)")
     o.add_argument('--adaptive-damping', action='store_true',
                    help='adapt α of EA-CG and KFI by the Levenberg-Marquardt rule every 5 steps, starting from --damping (default: α fixed)')
-    o.add_argument('--step-length', default='model', choices=list(STEP_LENGTHS),
-                   help="EA-CG's and KFI's update: model, η τ d with τ minimising the exact damped Gauss-Newton model along d; lr, the paper's η d (default: model)")
-    o.add_argument('--trust-radius', type=_BOUND, default=1., metavar='R',
-                   help="cap each whole update's length in that model's metric at R, or 'none' (default: 1)")
-    o.add_argument('--max-update-norm', type=_BOUND, default=None, metavar='R',
-                   help="cap the Euclidean norm of each whole update of EA-CG and KFI at R, or 'none' (default: none; a step that reuses the curvature is capped per layer as well)")
+    o.add_argument('--step-length', default='lr', choices=list(STEP_LENGTHS),
+                   help="EA-CG's and KFI's update: model, η τ d with τ minimising the exact damped Gauss-Newton model along d; lr, the paper's η d (default: lr)")
+    o.add_argument('--trust-radius', type=_BOUND, default=None, metavar='R',
+                   help="cap each whole update's length in that model's metric at R, or 'none' (default: none)")
+    o.add_argument('--max-update-norm', type=_BOUND, default=1., metavar='R',
+                   help="cap the Euclidean norm of each whole update of EA-CG and KFI at R, or 'none' (default: 1; a step that reuses the curvature is capped per layer as well)")
     r = p.add_argument_group('run')
     r.add_argument('--device', default=None, help='torch device (default: cuda where available, else cpu)')
     r.add_argument('--threads', type=_COUNT, default=None, help="CPU threads of torch (default: torch's choice); float32 sums can round differently with another count")

@@ -67,7 +67,7 @@ class EACG(torch.optim.Optimizer):
     def __init__(self,
                  model:nn.Sequential, # the FCNN to train: nn.Linear layers and elementwise activations (or DDP around it)
                  criterion, # the mean-reduced loss the training loop calls as criterion(model(x), y)
-                 lr:float=1., # step size η: with step_length='model' a fraction of the model's step (1: its minimiser), with 'lr' the paper's η
+                 lr:float=0.05, # step size η: with step_length='lr' the paper's η, with 'model' a fraction of the model's step (1: its minimiser)
                  damping:float=0.005, # α in (0, 1) of Eq. (9)
                  curvature:str='pch1', # one of `optimizer_curvatures()`
                  solver:str='eacg', # one of `SOLVERS`: 'eacg' (Eq. 11b), 'cg' (Eq. 11a), 'direct' (EA system, closed form), 'kfi', 'kfi_sm'
@@ -77,9 +77,9 @@ class EACG(torch.optim.Optimizer):
                  params=None, # parameters or parameter groups (dicts) of the model; all of them by default
                  curvature_every:int=1, # compute the curvature (the bias blocks, and what the solver derives from them) every this many steps
                  reuse_cap:bool=True, # on a step that reuses the curvature, cap each layer's update at its norm on the step that computed it
-                 max_update_norm:float|None=None, # cap the Euclidean norm of the whole update θ_new - θ (None: no cap, the paper's step)
-                 step_length:str='model', # 'lr': θ += η d (the paper); 'model': θ += η τ d, τ the minimiser of the exact damped Gauss-Newton model along d
-                 trust_radius:float|None=1., # cap the update's length in that model's metric, sqrt(Δθᵀ(G + λI)Δθ) (None: no cap)
+                 max_update_norm:float|None=1., # cap the Euclidean norm of the whole update θ_new - θ (None: no cap, the paper's step)
+                 step_length:str='lr', # 'lr': θ += η d (the paper); 'model': θ += η τ d, τ the minimiser of the exact damped Gauss-Newton model along d
+                 trust_radius:float|None=None, # cap the update's length in that model's metric, sqrt(Δθᵀ(G + λI)Δθ) (None: no cap)
                  adaptive_damping=False, # True or a `LevenbergMarquardt`: adapt every group's α from the loss's actual and predicted decrease
                 ):
         _check_group(lr, damping, max_cg, eps_cg)

@@ -93,11 +93,11 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
                          x:torch.Tensor, y:torch.Tensor, # the batch
                          curvature:str='pch1', # 'pch1', 'pch2', 'pch', 'gn' or 'fisher'
                          solver:str='eacg', # 'eacg', 'direct', 'cg', 'kfi' or 'kfi_sm'
-                         lr:float=1., damping:float=.005, gamma:float|None=None,
+                         lr:float=.05, damping:float=.005, gamma:float|None=None,
                          curvature_from:tuple|None=None, # (model, x, y) of an earlier step whose curvature this step reuses
-                         max_update_norm:float|None=None, # the whole update scaled down to this norm where it is longer (None: never)
-                         step_length:str='model', # 'lr': the update η d; 'model': η τ d, τ minimising the damped Gauss-Newton model along d
-                         trust_radius:float|None=1., # the update scaled down to this length in that model's metric (None: never)
+                         max_update_norm:float|None=1., # the whole update scaled down to this norm where it is longer (None: never)
+                         step_length:str='lr', # 'lr': the update η d; 'model': η τ d, τ minimising the damped Gauss-Newton model along d
+                         trust_radius:float|None=None, # the update scaled down to this length in that model's metric (None: never)
                         ) -> list:
     "The parameters after one `EACG` step, per nn.Linear: [(W', b' or None), ...], in float64, from dense matrices."
     model = copy.deepcopy(model).double()

@@ -1,7 +1,7 @@
-"""The sweep behind the defaults `EACG(lr=1, step_length='model', trust_radius=1)`: ReLU/GELU/SiLU/tanh/sigmoid MLPs of width
+"""The sweep of `EACG(lr=1, step_length='model', trust_radius=1)` against Adam and the defaults: ReLU/GELU/SiLU/tanh/sigmoid MLPs of width
 64 and 512 and depth 2 and 4 on scikit-learn's digits (cross-entropy, 10 epochs), and 10-64-64-1 regressions on its diabetes set
-(standardised inputs and target, squared error, 60 epochs), batch 32, seed 0, one thread; each case with Adam (1e-3), the new
-defaults and the old ones (lr 0.05, ‖Δθ‖ ≤ 1, the paper's step), and a learning-rate table. One JSON line per run:
+(standardised inputs and target, squared error, 60 epochs), batch 32, seed 0, one thread; each case with Adam (1e-3), the model's
+step and the defaults (lr 0.05, ‖Δθ‖ ≤ 1, the paper's step), and a learning-rate table. One JSON line per run:
 
     python tools/step_sweep.py > nbs/results/along/step_sweep.jsonl
 """
