@@ -20,7 +20,7 @@ from typing import Callable, NamedTuple
 import torch
 from torch import nn
 
-from .baselines import make_optimizer, method_names
+from .baselines import BASELINES, make_optimizer, method_names
 from .distributed import is_distributed, rank
 from .criteria import NonConvexLoss
 from .data import DATASETS, dataloaders, load_dataset, one_hot_targets, validation_split
@@ -51,7 +51,7 @@ _NON_NEGATIVE = _checked(float, lambda v: v >= 0, 'a number >= 0')
 _POSITIVE = _checked(float, lambda v: v > 0, 'a number > 0')
 _BOUND = _checked(lambda text: None if text == 'none' else float(text), lambda v: v is None or v > 0, "a number > 0 or 'none'")
 _FRACTION = _checked(float, lambda v: 0 <= v < 1, 'a number in [0, 1)')
-DEFAULT_LR = dict(sgd=.1, model=1., lr=.05)  # sgd; EA-CG and KFI by their --step-length: the model's whole step, the paper's η
+DEFAULT_LR = dict(lr=.05, model=1., layers=1.)  # EA-CG and KFI by their --step-length: the paper's η, the model's whole step; the baselines' are their own
 
 class CliCriterion(NamedTuple):
     "A criterion `--criterion` names."
@@ -87,7 +87,7 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument('--methods', nargs='+', default=['sgd', 'eacg-pch1'], help=f"methods to train, one after the other (default: sgd eacg-pch1); any of: {', '.join(method_names())}")
     o.add_argument('--epochs', type=_COUNT, default=100, help='epochs to train (default: 100)')
     o.add_argument('--batch-size', type=_COUNT, default=100, help='samples per step (default: 100)')
-    o.add_argument('--lr', nargs='+', default=None, metavar='LR', help=f"learning rate η: a number for every method and/or method=number (default: {DEFAULT_LR['model']} with --step-length model, {DEFAULT_LR['lr']} with lr, and {DEFAULT_LR['sgd']} for sgd)")
+    o.add_argument('--lr', nargs='+', default=None, metavar='LR', help=f"learning rate η: a number for every method and/or method=number (default: {DEFAULT_LR['model']} with --step-length model or layers, {DEFAULT_LR['lr']} with lr; " + ', '.join(f'{m} {b.lr:g}' for m, b in BASELINES.items()) + ')')
     o.add_argument('--damping', nargs='+', default=None, metavar='ALPHA', help='α of Eq. (9), in (0, 1): a number for every method and/or method=number (default: 0.005)')
     o.add_argument('--max-cg', type=_COUNT, default=10, help='most CG iterations per block and step (default: 10)')
     o.add_argument('--eps-cg', type=_NON_NEGATIVE, default=1e-5, help='CG stops at ||r|| <= eps_cg ||b|| (default: 1e-5)')
@@ -99,7 +99,8 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument('--adaptive-damping', action='store_true',
                    help='adapt α of EA-CG and KFI by the Levenberg-Marquardt rule every 5 steps, starting from --damping (default: α fixed)')
     o.add_argument('--step-length', default='lr', choices=list(STEP_LENGTHS),
-                   help="EA-CG's and KFI's update: model, η τ d with τ minimising the exact damped Gauss-Newton model along d; lr, the paper's η d (default: lr)")
+                   help="EA-CG's and KFI's update: " + '; '.join(f'{k}, {v}' for k, v in STEP_LENGTHS.items()) + " (default: lr)")
+    o.add_argument('--momentum', action='store_true', help='with --step-length model or layers: the previous update is one more direction of the model (default: off)')
     o.add_argument('--trust-radius', type=_BOUND, default=None, metavar='R',
                    help="cap each whole update's length in that model's metric at R, or 'none' (default: none)")
     o.add_argument('--max-update-norm', type=_BOUND, default=1., metavar='R',
@@ -136,8 +137,8 @@ def per_method(items:list|None, # '--lr'-style items: 'number' for every method,
     return {m: values.get(m, default(m) if every is None else every) for m in methods}
 
 def learning_rates(items:list|None, methods:list, step_length:str='model') -> dict:
-    "Per-method learning rates from '--lr' items (None: `DEFAULT_LR` of sgd, or of the others' `step_length`)."
-    return per_method(items, methods, lambda m: DEFAULT_LR['sgd' if m == 'sgd' else step_length], '--lr', lambda v: v > 0, '> 0')
+    "Per-method learning rates from '--lr' items (None: a baseline's own, `DEFAULT_LR` of `step_length` for EA-CG and KFI)."
+    return per_method(items, methods, lambda m: BASELINES[m].lr if m in BASELINES else DEFAULT_LR[step_length], '--lr', lambda v: v > 0, '> 0')
 
 def dampings(items:list|None, methods:list) -> dict:
     "Per-method α from '--damping' items (None: 0.005)."
@@ -164,7 +165,7 @@ def reproducing_argv(argv:list) -> list:
 
 def settings(args, methods:list) -> dict:
     "What decides the numbers of a run, per method where it can differ: compared on `--resume`."
-    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'curvature_every', 'reuse_cap', 'max_update_norm', 'step_length', 'trust_radius', 'adaptive_damping')}
+    s = {k: getattr(args, k) for k in ('data', 'valid_fraction', 'hidden', 'act', 'criterion', 'batch_size', 'seed', 'max_cg', 'eps_cg', 'gamma', 'curvature_every', 'reuse_cap', 'max_update_norm', 'step_length', 'trust_radius', 'momentum', 'adaptive_damping')}
     if args.criterion == 'nonconvex': s.update(delta=args.delta, eps=args.eps)
     s.update(lr=learning_rates(args.lr, methods, args.step_length), damping=dampings(args.damping, methods))
     return s
@@ -202,7 +203,7 @@ def _check_resume(out:Path, s:dict) -> dict:
     if saved.get('kfi_every') == 1: saved['curvature_every'] = saved.pop('kfi_every')  # its name before 0.2; 1 meant the same then
     if saved.get('curvature_every') == 1: saved.setdefault('reuse_cap', True)  # a run from before the cap: with T=1 it never applies
     saved.setdefault('adaptive_damping', False)  # a run from before the option
-    saved.setdefault('step_length', 'lr'); saved.setdefault('trust_radius', None)  # a run from before the options: the paper's step
+    saved.setdefault('step_length', 'lr'); saved.setdefault('trust_radius', None); saved.setdefault('momentum', False)  # a run from before the options: the paper's step
     if (diff := _differences(old.get('settings', {}), s)): raise UsageError(f'--resume: the settings differ from the run in {out}: {"; ".join(diff)}')
     return old
 
@@ -282,7 +283,7 @@ def _hyper(args, damping:float, method:str) -> dict:
     "The optimizer's arguments for `method` besides its learning rate."
     hyper = dict(damping=damping, max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every,
                  reuse_cap=args.reuse_cap, max_update_norm=args.max_update_norm, step_length=args.step_length,
-                 trust_radius=args.trust_radius, adaptive_damping=args.adaptive_damping)
+                 trust_radius=args.trust_radius, momentum=args.momentum, adaptive_damping=args.adaptive_damping)
     if method.endswith('-pch'): hyper['gamma'] = args.gamma
     return hyper
 

@@ -15,13 +15,13 @@ import torch
 from fastcore.basics import patch
 from torch import nn
 
-from .along import gauss_newton_along, output_tangents  # the chapter on the curvature along the step
+from .along import gauss_newton_gram, output_tangents  # the chapter on the curvature along the step
 from .criteria import Criterion, as_criterion
 from .distributed import all_reduce_means, is_distributed, setup, synchronise, unwrap  # the chapter on torch.distributed
 from .expectation import Capture, _autocast_off, statistic_requests
 from .network import fcnn_layers
 from .pch import CURVATURES, check_curvature, curvature_blocks, curvature_statistics, optimizer_curvatures
-from .solvers import (_per_block, bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
+from .solvers import (bias_system, block_cg, ea_weight_system, identity_lift, kron_weight_system, relative_residual,
                              solve_exact)
 
 # %% ../nbs/07_optimizer.ipynb #538b677c
@@ -60,7 +60,11 @@ def _check_count(name, n):
     if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f'{name} must be an integer >= 1, got {n!r}')
 
 # %% ../nbs/07_optimizer.ipynb #e5816065
-STEP_LENGTHS = ('lr', 'model')  # θ += η d (the paper's step); θ += η τ d with τ from the exact damped Gauss-Newton model along d
+STEP_LENGTHS = {  # how far a step goes along EA-CG's direction d (the chapter on the curvature along the step)
+    'lr': "θ += η d, the paper's step",
+    'model': 'θ += η τ d, τ minimising the exact damped Gauss-Newton model along d',
+    'layers': "θ += η Σ_t τ_t d_t, the τ_t of every layer's part d_t of d minimising that model in their span",
+}
 
 class EACG(torch.optim.Optimizer):
     "The damped Newton method of the paper with PCH (or Gauss-Newton, Fisher) curvature and EA-CG, for an FCNN."
@@ -78,8 +82,9 @@ class EACG(torch.optim.Optimizer):
                  curvature_every:int=1, # compute the curvature (the bias blocks, and what the solver derives from them) every this many steps
                  reuse_cap:bool=True, # on a step that reuses the curvature, cap each layer's update at its norm on the step that computed it
                  max_update_norm:float|None=1., # cap the Euclidean norm of the whole update θ_new - θ (None: no cap, the paper's step)
-                 step_length:str='lr', # 'lr': θ += η d (the paper); 'model': θ += η τ d, τ the minimiser of the exact damped Gauss-Newton model along d
+                 step_length:str='lr', # one of `STEP_LENGTHS`: 'lr' the paper's θ += η d; 'model' and 'layers' take the length from the exact damped Gauss-Newton model
                  trust_radius:float|None=None, # cap the update's length in that model's metric, sqrt(Δθᵀ(G + λI)Δθ) (None: no cap)
+                 momentum:bool=False, # with 'model' or 'layers': the previous update is one more direction of the model (as K-FAC's)
                  adaptive_damping=False, # True or a `LevenbergMarquardt`: adapt every group's α from the loss's actual and predicted decrease
                 ):
         _check_group(lr, damping, max_cg, eps_cg)
@@ -87,6 +92,7 @@ class EACG(torch.optim.Optimizer):
         if max_update_norm is not None and not max_update_norm > 0: raise ValueError(f'max_update_norm must be > 0 or None, got {max_update_norm}')
         if trust_radius is not None and not trust_radius > 0: raise ValueError(f'trust_radius must be > 0 or None, got {trust_radius}')
         if step_length not in STEP_LENGTHS: raise ValueError(f"unknown step_length {step_length!r}; allowed: {', '.join(STEP_LENGTHS)}")
+        if momentum and step_length == 'lr': raise ValueError("momentum needs step_length='model' or 'layers', where the model weighs the previous update")
         self.adaptive = _check_adaptive(adaptive_damping)
         if curvature not in CURVATURES or not CURVATURES[curvature].psd:
             raise ValueError(f"unknown curvature {curvature!r} for EACG; allowed: {', '.join(optimizer_curvatures())}"
@@ -96,7 +102,7 @@ class EACG(torch.optim.Optimizer):
         self.gamma = check_curvature(curvature, gamma, self.criterion)
         self.curvature, self.solver, self.curvature_every = curvature, solver, curvature_every
         self.reuse_cap, self.max_update_norm = reuse_cap, max_update_norm
-        self.step_length, self.trust_radius = step_length, trust_radius
+        self.step_length, self.trust_radius, self.momentum = step_length, trust_radius, momentum
         self.layers = fcnn_layers(unwrap(model))
         super().__init__(model.parameters() if params is None else params,
                          dict(lr=lr, damping=damping, max_cg=max_cg, eps_cg=eps_cg))
@@ -105,6 +111,7 @@ class EACG(torch.optim.Optimizer):
             self._where[l.linear.weight] = (t, 'weight')
             if l.linear.bias is not None: self._where[l.linear.bias] = (t, 'bias')
         for group in self.param_groups: self._check_owned(group)
+        self._check_lrs()
         self._check_dampings()
         self.capture = Capture(unwrap(model), self.criterion)
         self.capture.plan = _plan_for(weakref.WeakMethod(self._planned_statistics))  # weak: the capture must not keep the optimizer alive
@@ -126,14 +133,20 @@ class EACG(torch.optim.Optimizer):
         g = self.param_groups[-1]
         try:
             _check_group(g['lr'], g['damping'], g['max_cg'], g['eps_cg'])
-            if hasattr(self, '_where'): self._check_owned(g); self._check_dampings()
+            if hasattr(self, '_where'): self._check_owned(g); self._check_dampings(); self._check_lrs()
         except ValueError:
             self.param_groups.pop()  # a refused group leaves the optimizer as it was
             raise
         self._plan = None  # the new parameters' step is planned afresh
 
     @property
-    def _models_step(self) -> bool: return self.step_length == 'model' or self.trust_radius is not None
+    def _models_step(self) -> bool: return self.step_length != 'lr' or self.trust_radius is not None
+
+    def _check_lrs(self):
+        "`ValueError` where the model sets the step's length but the groups have different learning rates (its directions span the whole model)."
+        if self._models_step and len({g['lr'] for g in self.param_groups}) > 1:
+            raise ValueError(f"step_length={self.step_length!r} with a trust radius takes one learning rate for all groups, got {[g['lr'] for g in self.param_groups]}"
+                             if self.step_length == 'lr' else f"step_length={self.step_length!r} takes one learning rate for all groups (the model sets each layer's length), got {[g['lr'] for g in self.param_groups]}")
 
     def close(self):
         "Remove the hooks from the model and criterion."
@@ -183,14 +196,18 @@ def _newton_step(self):
         _check_finite(_suspects(batch.loss, stats, C if refresh else None, rhs, coords))
         judged = self._adaptation_due(blocks, batch)
         slopes = _slopes(rhs, coords) if judged else None  # ∇fᵀd per block, before the bounds scale d
-        kept, predicted = self._bound(blocks, lifts, coords, rhs, keys, refresh, batch)
+        kept, predicted, deltas = self._bound(blocks, lifts, coords, rhs, keys, refresh, batch)
     # nothing has changed so far: a NonFiniteError above leaves the parameters and the state as they were
     if refresh: self._store_curvature(C, factors, keys, kept)
     held = [c for c in C if c is not None] + [s for name in statistic_requests(names) for s in stats[name]
                                                if name not in curvature_statistics(self.curvature) and s is not None]
     held += [v for f in factors if f is not None for v in f.values() if torch.is_tensor(v)]
     self.curvature_bytes = sum(x.numel() * x.element_size() for x in held)
-    for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=p, alpha=group['lr'])
+    if deltas is None:
+        for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=p, alpha=group['lr'])
+    else:  # with momentum: the whole update, kept for the next step's model
+        torch._foreach_add_([p for p, *_ in blocks], deltas)
+        for (p, *_), d in zip(blocks, deltas): self.state[p]['previous_update'] = d
     if judged: self._adapt_damping(blocks, batch, _predicted_change(blocks, slopes, _slopes(rhs, coords)) if predicted is None else predicted)
     self._solved = [(t, kind) for _, _, t, kind in blocks], iters, rel, self._shortened  # read back only when `diagnostics` is asked for
     for p, _ in keys.values(): self.state[p]['curvature_age'] += 1
@@ -330,9 +347,9 @@ BOUND_WINDOW = 100  # steps over which `EACG` counts how often a bound shortened
 
 @patch
 def _bound(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, keys:dict, refresh:bool, batch) -> tuple:
-    "Scale the directions in place: a reused step's layers to their update norms of the computing step, the whole update by the model's step length, the trust radius and `max_update_norm`; the layers' update norms after it (None: no bound applies), and the model's predicted change of the loss (None: no model)."
+    "Scale the directions in place: a reused step's layers to their update norms of the computing step, then by the model's step lengths, the trust radius and `max_update_norm`; the layers' update norms after it (None: no bound applies), the model's predicted change of the loss (None: no model), and the whole update per block where it takes the previous one in (else None)."
     capped, self._shortened = self.reuse_cap and self.curvature_every > 1, None
-    if not (capped or self._models_step or self.max_update_norm is not None): return None, None
+    if not (capped or self._models_step or self.max_update_norm is not None): return None, None, None
     layers, norms = _layer_norms(blocks, coords)
     if capped and not refresh:
         # a layer with no kept norm is measured against its own: scale 1
@@ -341,42 +358,76 @@ def _bound(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, keys:dict,
         of_layer = dict(zip(layers, cap.unbind()))
         torch._foreach_mul_(coords, [of_layer[t] for _, _, t, _ in blocks])  # scalars on the device: no sync
         norms = norms * cap
-    factor, shortened, model = torch.ones_like(norms[0]), [], None
+    factor, shortened, model, deltas = torch.ones_like(norms[0]), [], None, None
     if self._models_step:
-        lrs = [g['lr'] for _, g, *_ in blocks]
-        slope, curv = model = self._model_along(blocks, lifts, coords, rhs, batch, lrs)  # of the update u = η d, the paper's step
-        if self.step_length == 'model':
-            # τ minimises q(τ d) for the unweighted d; with one lr for all blocks that is the model of u, rescaled
-            s_d, c_d = (slope / lrs[0], curv / lrs[0] ** 2) if len(set(lrs)) == 1 else self._model_along(blocks, lifts, coords, rhs, batch)
-            factor = torch.where(c_d > 0, -s_d / c_d, 0.)  # θ += η τ d = τ u
+        c, s, A, dirs, prev = self._subspace_model(blocks, lifts, coords, rhs, batch)
+        lr = blocks[0][1]['lr']  # one for every group: `_check_lrs`
         if self.trust_radius is not None:
-            metric = factor * curv.sqrt()  # ||τ u|| in the model's metric
+            metric = lr * (c @ A @ c).sqrt()  # ||η Σ c_j u_j|| in the model's metric
             trust = torch.where(metric > self.trust_radius, self.trust_radius / metric, 1.)
             factor = factor * trust; shortened.append(trust < 1)
+        model = (lr * (c @ s), lr * lr * (c @ A @ c))  # slope and curvature of the update before the bounds
+        moving, n_dirs = self._moving_layers(blocks), len(c) - (prev is not None)
+        of_layer = dict(zip(moving, (c[:1].expand(len(moving)) if n_dirs == 1 else c[:n_dirs]).unbind()))  # c_t of every layer's part of d
+        if not self.momentum:
+            torch._foreach_mul_(coords, [of_layer[t] for _, _, t, _ in blocks])
+            norms = norms * torch.stack([of_layer[t] for t in layers]).abs()
+        else:  # η (c_t d_t + c_prev Δ_prev) per block, from the lifted directions: the update, kept for the next step
+            deltas = torch._foreach_mul(dirs, [of_layer[t] * lr for _, _, t, _ in blocks])
+            if prev is not None: torch._foreach_add_(deltas, torch._foreach_mul(prev, c[-1] * lr))
+            layers, norms = _layer_norms([(p, dict(g, lr=1.), t, k) for p, g, t, k in blocks], deltas)
     if self.max_update_norm is not None:
         total = factor * torch.linalg.vector_norm(norms)
         euclid = torch.where(total > self.max_update_norm, self.max_update_norm / total, 1.)
         factor = factor * euclid; shortened.append(euclid < 1)
-    torch._foreach_mul_(coords, factor)
+    torch._foreach_mul_(coords if deltas is None else deltas, factor)
     if shortened:
         self._shortened = torch.stack(shortened).any()
         self._count_bounded(self._shortened)
-    predicted = None if model is None else factor * model[0] + factor * factor * model[1] / 2  # q(Δ) of the update taken, Δ = factor·u
-    return dict(zip(layers, (norms * factor).unbind())), predicted
+    predicted = None if model is None else factor * model[0] + factor * factor * model[1] / 2  # q(Δ) of the update taken
+    return dict(zip(layers, (norms * factor).unbind())), predicted, deltas
 
 @patch
-def _model_along(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, batch, weights:list|None=None) -> tuple:
-    "∇fᵀd and dᵀ(G + λI)d of the direction d with blocks w_b d_b: the slope and curvature of the exact damped Gauss-Newton model along it (λ = α/(1-α), Eq. 9 divided by 1-α)."
-    w = [1.] * len(blocks) if weights is None else weights
+def _moving_layers(self:EACG, blocks:list) -> list:
+    "The layers with a block in `blocks`, first layer first: the directions of the 'layers' model (one, the whole step, for 'model')."
+    return sorted({t for _, _, t, _ in blocks})
+
+@patch
+def _subspace_model(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, batch) -> tuple:
+    "The exact damped Gauss-Newton model q(c) = cᵀs + ½cᵀAc in the span of the step's directions u_j (the whole d, or each layer's part of it; and the previous update where `momentum`), A = K + λ·Gram; its minimiser c (1 for the paper's step), s, A, the lifted directions, the previous update."
+    STEP_LENGTHS[self.step_length]  # registered: a KeyError here is a bug
+    dirs = [lift(x).clone() if lift is identity_lift else lift(x) for lift, x in zip(lifts, coords)]  # a copy: coords are scaled later
+    moving = self._moving_layers(blocks)
+    slot = {t: (i if self.step_length == 'layers' else 0) for i, t in enumerate(moving)}
     steps = [[None, None] for _ in self.layers]
-    for (_, _, t, kind), lift, x, wb in zip(blocks, lifts, coords, w): steps[t][kind == 'bias'] = lift(x) * wb  # not in place: an identity lift returns x itself
-    v, _ = output_tangents(self.layers, batch.h_in, batch.z, steps)
-    with self.capture.paused(): kappa = gauss_newton_along(self.criterion, batch.logits, batch.target, v)
-    if is_distributed(): all_reduce_means([kappa := kappa.reshape(1)], batch.count); kappa = kappa[0]
-    lam = _per_block([g['damping'] / (1 - g['damping']) * wb * wb for (_, g, *_), wb in zip(blocks, w)], kappa.device, kappa.dtype)
+    for (_, _, t, kind), d in zip(blocks, dirs): steps[t][kind == 'bias'] = d
+    V = output_tangents(self.layers, batch.h_in, batch.z, steps, by_layer=self.step_length == 'layers')[0]
+    V = V if self.step_length == 'layers' else V[None]
+    n = len(V)
+    prev = [self.state[p].get('previous_update') for p, *_ in blocks] if self.momentum else [None]
+    prev = None if any(q is None for q in prev) else prev
+    lam = torch.stack([torch.full((), g['damping'] / (1 - g['damping']), dtype=V.dtype, device=V.device) for _, g, *_ in blocks])
+    # s_j = ∇fᵀu_j and Λ_jl = Σ_b λ_b <u_j, u_l>_b, from each block's coordinates (orthonormal: <d_b, d_b> = ||x_b||²)
+    slopes = -torch.stack([torch.vdot(b.flatten(), x.flatten()) for b, x in zip(rhs, coords)])
     squares = torch.stack(torch._foreach_norm(coords)).square()
-    slope = -sum(wb * torch.vdot(b.flatten(), x.flatten()) for b, x, wb in zip(rhs, coords, w))
-    return slope, kappa + (lam * squares).sum()
+    onto = torch.zeros(n, len(blocks), dtype=V.dtype, device=V.device)
+    onto[[slot[t] for _, _, t, _ in blocks], range(len(blocks))] = 1.
+    s, Lam = onto @ slopes, torch.diag(onto @ (lam * squares))
+    if prev is not None:
+        steps = [[None, None] for _ in self.layers]
+        for (_, _, t, kind), q in zip(blocks, prev): steps[t][kind == 'bias'] = q
+        V = torch.cat([V, output_tangents(self.layers, batch.h_in, batch.z, steps)[0][None]])
+        grads = [p.grad for p, *_ in blocks]
+        cross = torch.stack([torch.vdot(d.flatten(), q.flatten()) for d, q in zip(dirs, prev)])
+        s = torch.cat([s, torch.stack([torch.vdot(g.flatten(), q.flatten()) for g, q in zip(grads, prev)]).sum()[None]])
+        last = torch.cat([onto @ (lam * cross), (lam * torch.stack(torch._foreach_norm(prev)).square()).sum()[None]])
+        Lam = torch.cat([torch.cat([Lam, last[:-1, None]], 1), last[None]])
+    with self.capture.paused(): K = gauss_newton_gram(self.criterion, batch.logits, batch.target, V)
+    if is_distributed(): all_reduce_means([K], batch.count)
+    A = K + Lam
+    if self.step_length == 'lr': c = torch.ones(1, dtype=A.dtype, device=A.device)  # the paper's step: the model only measures it
+    else: c = -(torch.linalg.pinv(A, hermitian=True) @ s)  # pinv: a direction that is zero, or a previous update in the span of the others
+    return c, s, A, dirs, prev
 
 @patch
 def _count_bounded(self:EACG, bounded:torch.Tensor):

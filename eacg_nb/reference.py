@@ -96,11 +96,12 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
                          lr:float=.05, damping:float=.005, gamma:float|None=None,
                          curvature_from:tuple|None=None, # (model, x, y) of an earlier step whose curvature this step reuses
                          max_update_norm:float|None=1., # the whole update scaled down to this norm where it is longer (None: never)
-                         step_length:str='lr', # 'lr': the update η d; 'model': η τ d, τ minimising the damped Gauss-Newton model along d
+                         step_length:str='lr', # 'lr': the update η d; 'model': η τ d, τ minimising the damped Gauss-Newton model along d; 'layers': one τ_t per layer
                          trust_radius:float|None=None, # the update scaled down to this length in that model's metric (None: never)
+                         previous:dict|None=None, # parameter of `model` -> its previous update, one more direction of the model (momentum)
                         ) -> list:
     "The parameters after one `EACG` step, per nn.Linear: [(W', b' or None), ...], in float64, from dense matrices."
-    model = copy.deepcopy(model).double()
+    start, model = model, copy.deepcopy(model).double()
     if any(l.linear.weight.numel() > 4096 for l in fcnn_layers(model)): raise ValueError('the dense reference is for layers of at most 4096 weights')
     s = per_sample_terms(model, criterion, *_float64(x, y))
     # a reusing step takes C_t, and KFI's E[h hᵀ], from the step that computed them; the gradients and E[h] of EA-CG are its own
@@ -115,19 +116,33 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
         direction = _kfi_direction if solver.startswith('kfi') else _newton_direction
         W, b = l.linear.weight, l.linear.bias
         one = torch.ones(1, 1, dtype=C[t].dtype)
-        steps.append(((W, lr * direction(C[t], A, s['grads'][W], damping)),
-                      None if b is None else (b, lr * direction(C[t], one, s['grads'][b], damping))))
-    scale = 1.
-    u = torch.cat([d.reshape(-1) for layer in steps for _, d in filter(None, layer)])  # the paper's update η d
-    if step_length == 'model' or trust_radius is not None:
-        G = _dense_gauss_newton(model, criterion, *_float64(x, y), s['out_hess'], [p for layer in steps for p, _ in filter(None, layer)])
-        g = torch.cat([s['grads'][p].reshape(-1) for layer in steps for p, _ in filter(None, layer)])
-        slope, curv = g @ u, u @ G @ u + damping / (1 - damping) * (u @ u)
-        if step_length == 'model': scale = -lr * slope / curv  # η τ with τ = -∇fᵀd / dᵀ(G + λI)d, d = u / η
-        if trust_radius is not None: scale *= min(1., trust_radius / (scale * curv.sqrt()))
-    norm = scale * u.norm()
+        steps.append(((W, direction(C[t], A, s['grads'][W], damping)),
+                      None if b is None else (b, direction(C[t], one, s['grads'][b], damping))))
+    blocks = [(t, p, d) for t, layer in enumerate(steps) for p, d in filter(None, layer)]
+    own = lambda t: torch.cat([(d if u == t else torch.zeros_like(d)).reshape(-1) for u, _, d in blocks])  # layer t's part of d
+    U = [own(t) for t in sorted({t for t, _, _ in blocks})] if step_length == 'layers' else [torch.cat([d.reshape(-1) for _, _, d in blocks])]
+    if previous is not None:
+        originals = dict(zip(model.parameters(), start.parameters()))  # the copy's parameters -> the caller's
+        U.append(torch.cat([previous[originals[p]].double().reshape(-1) for _, p, _ in blocks]))
+    U, scale = torch.stack(U), 1.
+    c = torch.ones(1, dtype=U.dtype)
+    if step_length != 'lr' or trust_radius is not None:
+        G = _dense_gauss_newton(model, criterion, *_float64(x, y), s['out_hess'], [p for _, p, _ in blocks])
+        g = torch.cat([s['grads'][p].reshape(-1) for _, p, _ in blocks])
+        A = U @ G @ U.T + damping / (1 - damping) * U @ U.T  # the model in the span of the directions u_j
+        if step_length != 'lr': c = -torch.linalg.pinv(A, hermitian=True) @ (U @ g)
+        if trust_radius is not None: scale = min(1., trust_radius / (lr * (c @ A @ c).sqrt()))
+    delta = lr * (c @ U)
+    norm = scale * delta.norm()
     if max_update_norm is not None and norm > max_update_norm: scale *= max_update_norm / norm
-    return [tuple(None if pd is None else pd[0].detach() + scale * pd[1] for pd in layer) for layer in steps]
+    out, at = [], 0
+    for layer in steps:
+        out.append([])
+        for pd in layer:
+            if pd is None: out[-1].append(None); continue
+            n = pd[0].numel()
+            out[-1].append(pd[0].detach() + scale * delta[at:at + n].view_as(pd[0])); at += n
+    return [tuple(layer) for layer in out]
 
 def _dense_gauss_newton(model:nn.Module, criterion, x:torch.Tensor, y:torch.Tensor, out_hess:torch.Tensor, params:list) -> torch.Tensor:
     "G = E_i[J_iᵀ H_i J_i] over `params` (flattened in their order), from per-sample Jacobians by torch.func; H_i with |eigenvalues| where the criterion is not known convex."

@@ -32,7 +32,7 @@ def one_line_error(rc, err, *words):
     (['--lr', '-1'], ['--lr', 'must be > 0']),
     (['--damping', '1.5'], ['--damping', 'in (0, 1)']),
     (['--batch-size', 'ten'], ['--batch-size', "'ten' is not an integer"]),
-    (['--methods', 'adam'], ['unknown methods adam']),
+    (['--methods', 'adamax'], ['unknown methods adamax']),
     (['--lr', 'kfi-fisher=0.1'], ['do not run: kfi-fisher']),
     (['--valid-fraction', '1'], ['--valid-fraction']),
     (['--resume'], ['--resume needs --out']),
@@ -100,11 +100,11 @@ def test_help(tmp_path):
     rc, out, _ = train('--help', cwd=tmp_path)
     assert rc == 0
     for option in ['--data', '--root', '--download', '--valid-fraction', '--hidden', '--act', '--criterion', '--delta', '--eps', '--methods',
-                   '--epochs', '--batch-size', '--lr', '--damping', '--max-cg', '--eps-cg', '--gamma', '--curvature-every', '--no-reuse-cap', '--adaptive-damping', '--step-length', '--trust-radius', '--max-update-norm', '--device', '--threads',
+                   '--epochs', '--batch-size', '--lr', '--damping', '--max-cg', '--eps-cg', '--gamma', '--curvature-every', '--no-reuse-cap', '--adaptive-damping', '--step-length', '--momentum', '--trust-radius', '--max-update-norm', '--device', '--threads',
                    '--seed', '--out', '--resume', '--no-progress', '--hessian-errors']:
         assert option in out, option
     text = ' '.join(out.split())
-    assert text.count('default: 1.0 with --step-length model, 0.05 with lr, and 0.1 for sgd') == 1 and text.count('default: runs/') == 1 and '(default: None)' not in text
+    assert text.count('default: 1.0 with --step-length model or layers, 0.05 with lr; sgd 0.1, adam 0.001') == 1 and text.count('default: runs/') == 1 and '(default: None)' not in text
     assert 'tuned for' in text
 
 
