@@ -56,6 +56,7 @@ def _gradient_and_hvp(crit, logits:torch.Tensor, target, V:torch.Tensor) -> tupl
     # torch.func's jvp of grad fails on mse_loss in torch 2.14 ("ZeroTensors are immutable"); reverse over reverse does not
     with torch.inference_mode(False), torch.enable_grad():
         h = logits.detach().clone().requires_grad_()
+        target = target.clone() if torch.is_tensor(target) else target  # a target joined inside the step is an inference tensor
         g, = torch.autograd.grad(crit(h, target), h, create_graph=True)
         # a piecewise-linear criterion (L1) has a gradient that does not depend on h: its Hessian is 0
         if not g.requires_grad: return g.detach(), torch.zeros_like(V)

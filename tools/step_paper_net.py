@@ -16,21 +16,24 @@ from eacg_nb.data import dataloaders, load_dataset
 from eacg_nb.network import PAPER_HIDDEN, mlp
 from eacg_nb.optim import EACG
 
-MODEL = dict(lr=1., trust_radius=None, max_update_norm=None)
-SETTINGS = [
-    dict(epochs=2, lr=.05, step_length='lr', trust_radius=None, max_update_norm=1.),  # the defaults
-    dict(MODEL, epochs=2, step_length='model'),
-    dict(MODEL, epochs=2, step_length='model', lr=.3, trust_radius=1.),
-    dict(MODEL, epochs=2, step_length='model', trust_radius=1., damping=.05),
-    dict(MODEL, epochs=5, step_length='layers'),
-    dict(MODEL, epochs=5, step_length='layers', momentum=True),
-    dict(MODEL, epochs=5, step_length='model', momentum=True),
-    dict(MODEL, epochs=5, step_length='layers', momentum=True, solver='kfi', curvature='fisher', damping=.01, curvature_every=10),
-    dict(MODEL, epochs=5, step_length='layers', momentum=True, solver='kfi', curvature='pch1', damping=.01, curvature_every=10),
-    dict(MODEL, epochs=5, step_length='layers', momentum=True, solver='kfi', curvature='fisher', damping=.1, curvature_every=10),
-    dict(MODEL, epochs=5, step_length='layers', momentum=True, solver='kfi', curvature='fisher', damping=.01, curvature_every=10, adaptive_damping=True),
-    dict(MODEL, epochs=5, step_length='layers', momentum=True, curvature='pch1', damping=.01, adaptive_damping=True),
-    dict(MODEL, epochs=10, step_length='layers', momentum=True, solver='kfi', curvature='fisher', damping=.01, curvature_every=10, adaptive_damping=True, trust_radius=1.),
+SETTINGS = [  # in the order of nbs/results/along/paper_net.jsonl
+    dict(epochs=2, lr=0.05, step_length='lr', trust_radius=None, max_update_norm=1.0),
+    dict(epochs=2, lr=1.0, step_length='model', trust_radius=None, max_update_norm=None),
+    dict(epochs=2, lr=0.3, step_length='model', trust_radius=1.0, max_update_norm=None),
+    dict(epochs=2, lr=1.0, step_length='model', trust_radius=1.0, max_update_norm=None, damping=0.05),
+    dict(epochs=5, lr=1.0, step_length='layers', trust_radius=None, max_update_norm=None),
+    dict(epochs=5, lr=1.0, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None),
+    dict(epochs=5, lr=1.0, step_length='model', momentum=True, trust_radius=None, max_update_norm=None),
+    dict(epochs=5, lr=1.0, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None),
+    dict(epochs=5, lr=1.0, solver='kfi', curvature='pch1', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None),
+    dict(epochs=5, lr=1.0, solver='kfi', curvature='fisher', damping=0.1, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None),
+    dict(epochs=5, lr=1.0, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None, adaptive_damping=True),
+    dict(epochs=5, lr=1.0, solver='eacg', curvature='pch1', damping=0.01, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None, adaptive_damping=True),
+    dict(epochs=10, lr=1.0, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=1.0, max_update_norm=None, adaptive_damping=True),
+    dict(epochs=5, lr=1.0, solver='kfi', curvature='fisher', damping=0.01, curvature_every=1, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None, adaptive_damping=True),
+    dict(epochs=5, lr=0.5, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None, adaptive_damping=True),
+    dict(epochs=10, lr=0.5, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None, adaptive_damping=True),
+    dict(epochs=10, lr=0.25, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None, adaptive_damping=True),
 ]
 
 

@@ -1,9 +1,10 @@
 """The sweep of `EACG(lr=1, step_length='model', trust_radius=1)` against Adam and the defaults: ReLU/GELU/SiLU/tanh/sigmoid MLPs of width
 64 and 512 and depth 2 and 4 on scikit-learn's digits (cross-entropy, 10 epochs), and 10-64-64-1 regressions on its diabetes set
-(standardised inputs and target, squared error, 60 epochs), batch 32, seed 0, one thread; each case with Adam (1e-3), the model's
-step and the defaults (lr 0.05, ‖Δθ‖ ≤ 1, the paper's step), and a learning-rate table. One JSON line per run:
+(standardised inputs and target, squared error, 60 epochs), batch 32, seed 0, one thread; each case with Adam (1e-3), the
+settings below, and a learning-rate table. One JSON line per run:
 
-    python tools/step_sweep.py > nbs/results/along/step_sweep.jsonl
+    python tools/step_sweep.py > nbs/results/along/step_sweep.jsonl      # every setting
+    python tools/step_sweep.py LAYERS KFAC                                 # those settings only
 """
 import json
 import sys
@@ -17,8 +18,12 @@ from torch import nn
 from eacg_nb.network import mlp
 from eacg_nb.optim import EACG
 
-NEW = dict(lr=1., step_length='model', trust_radius=1., max_update_norm=None)
-OLD = dict(lr=.05, step_length='lr', trust_radius=None, max_update_norm=1.)
+NEW = dict(lr=1., step_length='model', trust_radius=1., max_update_norm=None)  # EA-CG's direction, the model's length
+LAYERS = dict(lr=1., step_length='layers', trust_radius=1., max_update_norm=None)  # one length per layer
+KFAC = dict(lr=.5, solver='kfi', curvature='fisher', damping=.01, curvature_every=10, step_length='layers', momentum=True,
+            adaptive_damping=True, trust_radius=None, max_update_norm=None)  # KFI-Fisher's direction, lengths per layer and momentum
+OLD = dict(lr=.05, step_length='lr', trust_radius=None, max_update_norm=1.)  # the defaults: the paper's step, ‖Δθ‖ ≤ 1
+METHODS = (('adam', dict(lr=1e-3)), ('eacg', NEW), ('eacg', OLD), ('eacg', LAYERS), ('eacg', KFAC))
 
 
 def data(name):
@@ -65,11 +70,9 @@ def cases():
     for act in ('relu', 'gelu', 'silu', 'tanh', 'sigmoid'):
         for w in (64, 512):
             for depth in (2, 4):
-                out += [dict(dname='digits', widths=[w] * depth, act=act, method=m, kw=kw, epochs=10, bs=32)
-                        for m, kw in (('adam', dict(lr=1e-3)), ('eacg', NEW), ('eacg', OLD))]
+                out += [dict(dname='digits', widths=[w] * depth, act=act, method=m, kw=kw, epochs=10, bs=32) for m, kw in METHODS]
     for act in ('relu', 'tanh', 'gelu'):
-        out += [dict(dname='diabetes', widths=[64, 64], act=act, method=m, kw=kw, epochs=60, bs=32)
-                for m, kw in (('adam', dict(lr=1e-3)), ('eacg', NEW), ('eacg', OLD))]
+        out += [dict(dname='diabetes', widths=[64, 64], act=act, method=m, kw=kw, epochs=60, bs=32) for m, kw in METHODS]
     for lr in (.25, .5, 2.):
         out += [dict(dname=d, widths=[64, 64], act=act, method='eacg', kw=NEW | dict(lr=lr), epochs=ep, bs=32)
                 for d, act, ep in (('digits', 'relu', 10), ('diabetes', 'tanh', 60))]
@@ -79,4 +82,7 @@ def cases():
 if __name__ == '__main__':
     torch.set_num_threads(1)
     warnings.simplefilter('ignore')
-    for case in cases(): print(json.dumps(run(**case)), flush=True)
+    only = sys.argv[1:]  # settings by name (adam, NEW, OLD, LAYERS, KFAC), all by default
+    named = {'adam': METHODS[0][1], 'NEW': NEW, 'OLD': OLD, 'LAYERS': LAYERS, 'KFAC': KFAC}
+    for case in cases():
+        if not only or any(case['kw'] == named[n] for n in only): print(json.dumps(run(**case)), flush=True)
