@@ -9,6 +9,7 @@ from .hessian import *
 from .expectation import *
 from .pch import *
 from .solvers import *
+from .along import *
 from .optim import *
 from .baselines import *
 from .complexity import *

@@ -437,7 +437,7 @@ def _count_bounded(self:EACG, bounded:torch.Tensor):
     share = torch.stack(self._bounded).double().mean().item()
     self._bounded = []
     if share > .5: warnings.warn(f'a bound shortened {share:.0%} of the last {BOUND_WINDOW} updates, so the learning rate hardly changes the step: '
-                                 'raise trust_radius or max_update_norm, or the damping', UserWarning, stacklevel=4)
+                                 'raise trust_radius or max_update_norm, or the damping', UserWarning, stacklevel=7)  # the caller of opt.step(), through the step's wrappers
 
 # %% ../nbs/07_optimizer.ipynb #c1733c2a
 def _ea_weight(opt, C, stats, t, p, damping): return ea_weight_system(C, stats['mean_h'][t], p.grad, damping, out=opt._buffer(p))

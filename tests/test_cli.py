@@ -111,7 +111,8 @@ def test_help(tmp_path):
 def test_resume_reads_settings_stored_before_curvature_every(tmp_path):
     "Runs stored before the rename have kfi_every=1 in their settings, which is curvature_every=1: --resume accepts them."
     from eacg_nb.cli import UsageError, _check_resume
-    now = {'data': 'digits', 'curvature_every': 1, 'reuse_cap': True, 'adaptive_damping': False, 'lr': {'eacg-pch1': .1}}
+    now = {'data': 'digits', 'curvature_every': 1, 'reuse_cap': True, 'adaptive_damping': False, 'lr': {'eacg-pch1': .1},
+           'step_length': 'lr', 'trust_radius': None, 'momentum': False}
     before = {'data': 'digits', 'kfi_every': 1, 'lr': {'eacg-pch1': .1}}
     (tmp_path / 'summary.json').write_text(json.dumps({'settings': before}))
     _check_resume(tmp_path, now)
@@ -174,6 +175,8 @@ def test_ctrl_c(tmp_path):
     proc.send_signal(signal.SIGINT)
     err = proc.communicate(timeout=60)[1]
     assert proc.returncode == 130, (proc.returncode, err)
-    assert err.count('\n') == 1 and 'interrupted' in err and 'Traceback' not in err, err
+    # the defaults' Euclidean bound shortens most steps here, which EACG says once in a warning (and the line that stepped)
+    lines = [line for line in err.splitlines() if 'a bound shortened' not in line and not line.startswith(' ')]
+    assert len(lines) == 1 and 'interrupted' in lines[0] and 'Traceback' not in err, err
     epochs = torch.load(run / 'eacg-pch1.pt', weights_only=True)['history'][-1]['epoch']
     assert epochs >= 1
