@@ -11,6 +11,7 @@ __all__ = ['DATASETS', 'FASHION_MNIST_DIR', 'IMAGENET_MEAN', 'IMAGENET_STD', 'FA
 import gzip
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -72,12 +73,23 @@ def _torchvision_fashion_root(folder:Path, cache) -> Path:
     raw.mkdir(parents=True, exist_ok=True)
     for name in FASHION_FILES:
         target = raw / name
-        if target.exists(): continue
+        if target.exists(): continue  # whole: a file is renamed into place only once it is written
         plain, packed = folder / name, folder / f'{name}.gz'
-        if plain.exists(): shutil.copyfile(plain, target)
-        else:
-            with gzip.open(packed, 'rb') as src, open(target, 'wb') as dst: shutil.copyfileobj(src, dst)
+        with (open(plain, 'rb') if plain.exists() else gzip.open(packed, 'rb')) as src:
+            _write_atomically(target, lambda dst: shutil.copyfileobj(src, dst))
     return root
+
+def _write_atomically(target:Path, fill):
+    "Write `target` by `fill(file)` into a temporary file beside it, then rename it into place: a reader sees no file or the whole one."
+    # two runs started together decompress into the same cache; without the rename one could read the other's half-written file
+    fd, part = tempfile.mkstemp(dir=target.parent, prefix=f'.{target.name}.', suffix='.part')
+    os.close(fd)
+    try:
+        with open(part, 'wb') as f: fill(f)
+        os.replace(part, target)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
 
 def _missing_fashion_files(folder:Path) -> list:
     return [n for n in FASHION_FILES if not (folder / n).exists() and not (folder / f'{n}.gz').exists()]
