@@ -85,9 +85,9 @@ def curvature_along(model:nn.Module, # an FCNN (see `fcnn_layers`)
     "∇fᵀd, dᵀGd and dᵀHd on the batch for the whole `step` ('whole') and for each of its blocks alone ((layer, 'weight'|'bias'), from 1)."
     layers, crit = fcnn_layers(model), as_criterion(criterion)
     h, z, hs = x, [], [x]
-    with torch.no_grad():
-        for l in layers: z.append(l.linear(h)); h = z[-1] if l.act is None else l.act(z[-1]); hs.append(h)
-    grads = dict(zip(step, torch.autograd.grad(crit(model(x), y), list(step))))
+    for l in layers: z.append(l.linear(h)); h = z[-1] if l.act is None else l.act(z[-1]); hs.append(h)  # one pass: the gradient's and the rows'
+    grads = dict(zip(step, torch.autograd.grad(crit(h, y), list(step))))
+    hs, z, h = [u.detach() for u in hs], [u.detach() for u in z], h.detach()
     def along(parts):
         v, a = output_tangents(layers, hs[:-1], z, [(parts.get(l.linear.weight), parts.get(l.linear.bias)) for l in layers], second=True)
         H, _ = hessian_along(crit, h, y, v, a)

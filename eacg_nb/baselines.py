@@ -8,6 +8,7 @@ __all__ = ['GRID_SOLVERS', 'GRID_CURVATURES', 'PAPER_METHODS', 'BASELINES', 'kfi
 
 # %% ../nbs/08_baselines.ipynb #38ccb424
 import importlib
+import inspect
 import math
 from typing import Callable, NamedTuple
 
@@ -83,21 +84,21 @@ PAPER_METHODS = ('sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi
 
 class Baseline(NamedTuple):
     "A first-order or preconditioning optimizer of the comparison: how it is made, and its documented learning rate."
-    make: Callable # (params, lr) -> the optimizer
+    make: Callable # (params, lr, **options) -> the optimizer
     lr: float # its default learning rate (the one its authors document)
 
 def _pytorch_optimizer(name:str) -> Callable:
     "An optimizer class of the package pytorch-optimizer, imported when it is asked for (a dev/experiments dependency)."
-    def make(params, lr):
+    def make(params, lr, **options):
         try: module = importlib.import_module('pytorch_optimizer')
         except ImportError: raise ValueError(f"this method needs the package pytorch-optimizer: pip install 'pytorch-optimizer==4.1.0'") from None
-        return getattr(module, name)(params, lr=lr)
+        return getattr(module, name)(params, lr=lr, **options)
     return make
 
 BASELINES = {
-    'sgd': Baseline(lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=.9), .1),  # the paper's baseline, with momentum 0.9
-    'adam': Baseline(lambda params, lr: torch.optim.Adam(params, lr=lr), 1e-3),
-    'adamw': Baseline(lambda params, lr: torch.optim.AdamW(params, lr=lr), 1e-3),  # weight decay 0.01, torch's default
+    'sgd': Baseline(lambda params, lr, **options: torch.optim.SGD(params, lr=lr, momentum=.9, **options), .1),  # the paper's baseline, momentum 0.9
+    'adam': Baseline(lambda params, lr, **options: torch.optim.Adam(params, lr=lr, **options), 1e-3),
+    'adamw': Baseline(lambda params, lr, **options: torch.optim.AdamW(params, lr=lr, **options), 1e-3),  # weight decay 0.01, torch's default
     'soap': Baseline(_pytorch_optimizer('SOAP'), 3e-3),  # Vyas et al. 2024, as pytorch-optimizer 4.1.0 defines it
     'psgd-kron': Baseline(_pytorch_optimizer('Kron'), 1e-3),  # PSGD with Kronecker-factored preconditioners (Li 2018)
 }
@@ -111,10 +112,12 @@ def make_optimizer(name:str, # one of `BASELINES`, or '<solver>-<curvature>', se
                    model:torch.nn.Sequential, # the FCNN
                    criterion, # the criterion the training loop calls
                    lr:float|None=None, # step size (None: the baseline's documented one, or EACG's default)
-                   **hyper, # EACG's other arguments (damping, max_cg, eps_cg, gamma, curvature_every, ...); ignored by the baselines
+                   **hyper, # EACG's other arguments (damping, max_cg, momentum, ...), which a baseline ignores; a baseline's own options (Adam's betas)
                   ) -> torch.optim.Optimizer:
     "The optimizer of the grid called `name`."
-    if name in BASELINES: return BASELINES[name].make(model.parameters(), BASELINES[name].lr if lr is None else lr)
+    if name in BASELINES:  # the options of EACG are set for every method of a run; the others are the baseline's own
+        own = {k: v for k, v in hyper.items() if k not in inspect.signature(EACG).parameters}
+        return BASELINES[name].make(model.parameters(), BASELINES[name].lr if lr is None else lr, **own)
     solver, _, curvature = name.partition('-')
     if solver not in GRID_SOLVERS or curvature not in optimizer_curvatures():
         raise ValueError(f"unknown method {name!r}; known: {', '.join(method_names())} (or 'pch' with gamma)")

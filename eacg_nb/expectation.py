@@ -109,7 +109,7 @@ class Capture:
         self.recording, self.passes, self.backward_pass, self.folded = True, [], None, None
         # asked when a pass starts: the statistic requests its step will read, or None (record every field, fold nothing)
         self.plan = lambda: None
-        self.keep_rows = False  # True: no pass is folded, so that a step can read every sample's rows (the model along the step does)
+        self.keep_rows = False  # True: every pass records z^t and none is folded, so that a step can read every sample's rows (the model along the step does)
 
     @property
     def active(self) -> bool: return self._release.alive  # False once removed
@@ -158,7 +158,7 @@ def _linear_hook(capture_ref, t):
         if not cap.passes: return
         p = cap.passes[-1]
         p.h_in[t] = args[0].detach()
-        if 'z' in p.fields: p.z[t] = out.detach().clone() if cap.inplace[t] else out.detach()
+        if 'z' in p.fields or cap.keep_rows: p.z[t] = out.detach().clone() if cap.inplace[t] else out.detach()
         me = weakref.ref(p)  # the graph holds the hooks: a weak reference lets the pass go at the step, even while the graph lives on
         if t == 0 or 'grad_z' in p.fields: out.register_hook(partial(_record, me, 'grad_z', t))  # ∇z^1 arrives last: the pass is complete
         if 'grad_in' in p.fields and t > 0 and args[0].requires_grad: args[0].register_hook(partial(_record, me, 'grad_in', t))

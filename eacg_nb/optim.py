@@ -21,7 +21,7 @@ from .distributed import all_reduce_means, is_distributed, setup, synchronise, u
 from .expectation import Capture, _autocast_off, statistic_requests
 from .network import fcnn_layers
 from .pch import CURVATURES, check_curvature, curvature_blocks, curvature_statistics, optimizer_curvatures
-from .solvers import (bias_system, block_cg, ea_weight_system, identity_lift, kron_weight_system, relative_residual,
+from .solvers import (_per_block, bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
                              solve_exact)
 
 # %% ../nbs/07_optimizer.ipynb #538b677c
@@ -143,10 +143,10 @@ class EACG(torch.optim.Optimizer):
     def _models_step(self) -> bool: return self.step_length != 'lr' or self.trust_radius is not None
 
     def _check_lrs(self):
-        "`ValueError` where the model sets the step's length but the groups have different learning rates (its directions span the whole model)."
-        if self._models_step and len({g['lr'] for g in self.param_groups}) > 1:
-            raise ValueError(f"step_length={self.step_length!r} with a trust radius takes one learning rate for all groups, got {[g['lr'] for g in self.param_groups]}"
-                             if self.step_length == 'lr' else f"step_length={self.step_length!r} takes one learning rate for all groups (the model sets each layer's length), got {[g['lr'] for g in self.param_groups]}")
+        "`ValueError` where the model measures the whole update but the groups have different learning rates (at construction, for a new group, and at every step: a scheduler may set them)."
+        if self._models_step and len(lrs := [g['lr'] for g in self.param_groups]) > 1 and len(set(lrs)) > 1:
+            raise ValueError(f'step_length={self.step_length!r}, trust_radius={self.trust_radius} take one learning rate for all groups '
+                             f'(the model measures the whole update), got {lrs}')
 
     def close(self):
         "Remove the hooks from the model and criterion."
@@ -174,7 +174,7 @@ def _newton_step(self):
         self._plan = None; cap.clear()  # the next pass is planned afresh: a computing step
         raise RuntimeError("EACG.step(): the parameters' dtype or device changed after this step's forward pass, which was recorded "
                            'to reuse the curvature made for the old ones: zero the gradients and run the forward and backward pass again')
-    self._check_dampings()
+    self._check_dampings(); self._check_lrs()
     names = self._statistics_to_read(refresh)
     if (why := cap.missing(names)):
         hint = ('' if 'criterion' not in why else
@@ -333,10 +333,11 @@ def _store_curvature(self:EACG, C:list, factors:list, keys:dict, update_norms:di
         if update_norms is not None and t in update_norms: self.state[p]['update_norm'] = update_norms[t]
         if factors[t] is not None: self.state[p]['factors'] = factors[t]
 
-def _layer_norms(blocks:list, coords:list) -> tuple:
-    "The layers of `blocks` (first seen first) and the norms of their updates, learning rate included, as one vector: every solver's coordinates are orthonormal, so their norm is the direction's."
+def _layer_norms(blocks:list, coords:list, scales:list|None=None) -> tuple:
+    "The layers of `blocks` (first seen first) and the norms of their updates, times `scales` (default: the learning rates), as one vector: every solver's coordinates are orthonormal, so their norm is the direction's."
     # a few multi-tensor calls in place of a few per block: each call costs microseconds, however small its tensors
-    squares = torch._foreach_pow(torch._foreach_mul(torch._foreach_norm(coords), [g['lr'] for _, g, *_ in blocks]), 2)
+    scales = [g['lr'] for _, g, *_ in blocks] if scales is None else scales
+    squares = torch._foreach_pow(torch._foreach_mul(torch._foreach_norm(coords), scales), 2)
     first, second = {}, {}
     for (_, _, t, _), s in zip(blocks, squares): (second if t in first else first)[t] = s  # a layer's weight and bias: two blocks at most
     layers = list(first)
@@ -375,7 +376,7 @@ def _bound(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, keys:dict,
         else:  # η (c_t d_t + c_prev Δ_prev) per block, from the lifted directions: the update, kept for the next step
             deltas = torch._foreach_mul(dirs, [of_layer[t] * lr for _, _, t, _ in blocks])
             if prev is not None: torch._foreach_add_(deltas, torch._foreach_mul(prev, c[-1] * lr))
-            layers, norms = _layer_norms([(p, dict(g, lr=1.), t, k) for p, g, t, k in blocks], deltas)
+            layers, norms = _layer_norms(blocks, deltas, [1.] * len(blocks))  # η is in the deltas
     if self.max_update_norm is not None:
         total = factor * torch.linalg.vector_norm(norms)
         euclid = torch.where(total > self.max_update_norm, self.max_update_norm / total, 1.)
@@ -395,8 +396,7 @@ def _moving_layers(self:EACG, blocks:list) -> list:
 @patch
 def _subspace_model(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, batch) -> tuple:
     "The exact damped Gauss-Newton model q(c) = cᵀs + ½cᵀAc in the span of the step's directions u_j (the whole d, or each layer's part of it; and the previous update where `momentum`), A = K + λ·Gram; its minimiser c (1 for the paper's step), s, A, the lifted directions, the previous update."
-    STEP_LENGTHS[self.step_length]  # registered: a KeyError here is a bug
-    dirs = [lift(x).clone() if lift is identity_lift else lift(x) for lift, x in zip(lifts, coords)]  # a copy: coords are scaled later
+    dirs = [lift(x) for lift, x in zip(lifts, coords)]  # read before any scaling of the coordinates
     moving = self._moving_layers(blocks)
     slot = {t: (i if self.step_length == 'layers' else 0) for i, t in enumerate(moving)}
     steps = [[None, None] for _ in self.layers]
@@ -406,9 +406,9 @@ def _subspace_model(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, b
     n = len(V)
     prev = [self.state[p].get('previous_update') for p, *_ in blocks] if self.momentum else [None]
     prev = None if any(q is None for q in prev) else prev
-    lam = torch.stack([torch.full((), g['damping'] / (1 - g['damping']), dtype=V.dtype, device=V.device) for _, g, *_ in blocks])
+    lam = _per_block([g['damping'] / (1 - g['damping']) for _, g, *_ in blocks], V.device, V.dtype)
     # s_j = ∇fᵀu_j and Λ_jl = Σ_b λ_b <u_j, u_l>_b, from each block's coordinates (orthonormal: <d_b, d_b> = ||x_b||²)
-    slopes = -torch.stack([torch.vdot(b.flatten(), x.flatten()) for b, x in zip(rhs, coords)])
+    slopes = _slopes(rhs, coords)
     squares = torch.stack(torch._foreach_norm(coords)).square()
     onto = torch.zeros(n, len(blocks), dtype=V.dtype, device=V.device)
     onto[[slot[t] for _, _, t, _ in blocks], range(len(blocks))] = 1.
@@ -425,6 +425,8 @@ def _subspace_model(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, b
     with self.capture.paused(): K = gauss_newton_gram(self.criterion, batch.logits, batch.target, V)
     if is_distributed(): all_reduce_means([K], batch.count)
     A = K + Lam
+    # a NaN or Inf in the model would reach the parameters through c: one more read of the device, where a model is asked for
+    _check_finite([('the model along the step', [A, s])])
     if self.step_length == 'lr': c = torch.ones(1, dtype=A.dtype, device=A.device)  # the paper's step: the model only measures it
     else: c = -(torch.linalg.pinv(A, hermitian=True) @ s)  # pinv: a direction that is zero, or a previous update in the span of the others
     return c, s, A, dirs, prev
