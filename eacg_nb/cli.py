@@ -136,7 +136,7 @@ def per_method(items:list|None, # '--lr'-style items: 'number' for every method,
     if unknown: raise UsageError(f'{option} names methods that do not run: {", ".join(sorted(unknown))}')
     return {m: values.get(m, default(m) if every is None else every) for m in methods}
 
-def learning_rates(items:list|None, methods:list, step_length:str='model') -> dict:
+def learning_rates(items:list|None, methods:list, step_length:str='lr') -> dict:
     "Per-method learning rates from '--lr' items (None: a baseline's own, `DEFAULT_LR` of `step_length` for EA-CG and KFI)."
     return per_method(items, methods, lambda m: BASELINES[m].lr if m in BASELINES else DEFAULT_LR[step_length], '--lr', lambda v: v > 0, '> 0')
 
