@@ -3,7 +3,9 @@
     python benchmarks/step_time.py                          # CPU, float32, batch 500, the default methods
     python benchmarks/step_time.py --methods sgd eacg-pch1  # a subset
     python benchmarks/step_time.py --methods eacg-pch1/10   # curvature_every=10 (any method: name/T)
+    python benchmarks/step_time.py --methods defaults soap  # EACG at its defaults, and SOAP
     python benchmarks/step_time.py --grid                   # EA-CG-PCH1 at T = 1 and 10 on both paper networks x batch 100, 500, 1000
+    python benchmarks/step_time.py --small                  # the paper's EA-CG, the defaults and Adam on three small networks
     python benchmarks/step_time.py --device cuda            # on a GPU
     python benchmarks/step_time.py --methods eacg-pch1 --against df3dd67  # also the step as that commit made it
 
@@ -34,9 +36,10 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from eacg_nb.baselines import make_optimizer
+from eacg_nb.baselines import BASELINES, make_optimizer
 from eacg_nb.complexity import side_by_side, space_formula
 from eacg_nb.network import PAPER_HIDDEN, mlp
+from eacg_nb.optim import EACG
 
 CIFAR10 = [3072, *PAPER_HIDDEN, 10]
 FASHION_MNIST = [784, *PAPER_HIDDEN, 10]
@@ -71,6 +74,8 @@ def setup(methods, sizes, batch, device, max_cg, makers=None):
         make = makers[commit] if commit else make_optimizer
         model = mlp(sizes).to(device)
         hyper = dict(curvature_every=int(every)) if every else {}
+        if name == 'defaults' and not commit:  # `EACG(model, crit)` as it comes: KFI-Fisher's direction, the model's length, T=10
+            runs[spec] = model, EACG(model, crit, **hyper); continue
         runs[spec] = model, make(name, model, crit, lr=0.1, damping=0.02, max_cg=max_cg, eps_cg=1e-5, **hyper)
     return x, y, crit, runs
 
@@ -124,6 +129,31 @@ def grid(device, max_cg, blocks, steps, warmup, batches=(100, 500, 1000), everie
     return rows
 
 
+SMALL = (  # the small networks of a new user's first runs: name, sizes, activation, batch, regression
+    ('ReLU MLP 64-256-256-10', (64, 256, 256, 10), 'relu', 64, False),
+    ('regression 10-64-64-1', (10, 64, 64, 1), 'tanh', 32, True),
+    ('classifier 30-64-2', (30, 64, 2), 'relu', 32, False),
+)
+
+
+def small(device, blocks, steps, warmup, methods=('eacg-pch1', 'defaults', 'adam')):
+    "Step time over SGD's on the small networks, where the step's call overhead is most of its cost."
+    print(f'small networks, float32, {device}, {torch.get_num_threads()} threads; {blocks} blocks of {steps} steps per method, '
+          'the methods alternating; ratios: median over the rounds of a block against SGD\'s block of the same round')
+    print(f'  {"network":24s} {"batch":>5s} {"SGD ms":>8s}' + ''.join(f' {m + " / SGD":>18s}' for m in methods))
+    for label, sizes, act, batch, regression in SMALL:
+        torch.manual_seed(0)
+        x = torch.randn(batch, sizes[0], device=device)
+        y = torch.randn(batch, 1, device=device) if regression else torch.randint(0, sizes[-1], (batch,), device=device)
+        crit, runs = nn.MSELoss() if regression else nn.CrossEntropyLoss(), {}
+        for name in ('sgd', *methods):
+            model = mlp(sizes, act).to(device)
+            runs[name] = model, (EACG(model, crit) if name == 'defaults' else make_optimizer(name, model, crit, **({} if name in BASELINES else dict(lr=.05))))
+        med, means = side_by_side(runs, crit, x, y, blocks, steps, warmup)
+        ratios = [statistics.median(m / q for m, q in zip(means[name], means['sgd'])) for name in methods]
+        print(f'  {label:24s} {batch:5d} {1e3 * med["sgd"]:8.3f}' + ''.join(f' {r:18.2f}' for r in ratios), flush=True)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--device', default='cpu')
@@ -135,10 +165,12 @@ def main(argv=None):
     p.add_argument('--max-cg', type=int, default=10)
     p.add_argument('--sizes', type=int, nargs='+', default=CIFAR10)
     p.add_argument('--grid', action='store_true', help='EA-CG-PCH1 at curvature_every 1 and 10 on both paper networks, batch 100, 500, 1000')
+    p.add_argument('--small', action='store_true', help='EA-CG-PCH1, the defaults and Adam against SGD on three small networks')
     p.add_argument('--against', metavar='COMMIT', help="time every method also as COMMIT's package makes it, in the same blocks")
     a = p.parse_args(argv)
     if a.grid and a.against: p.error('--against times the methods of --methods; --grid has no such comparison')
     if a.grid: return grid(a.device, a.max_cg, a.blocks, a.steps, a.warmup)
+    if a.small: return small(a.device, a.blocks, a.steps, a.warmup)
     ours = [m for m in a.methods if m != 'sgd']
     theirs = [f'{m}@{a.against}' for m in ours] if a.against else []
     methods = ['sgd'] + ours + theirs

@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple
 import torch
 
 from .criteria import known_convexity
-from .optim import EACG, Solution, register_solver
+from .optim import EACG, PAPER, Solution, register_solver
 from .pch import optimizer_curvatures
 from .solvers import identity_lift
 
@@ -111,8 +111,8 @@ def method_names(criterion=None, paper:bool=False) -> list:
 def make_optimizer(name:str, # one of `BASELINES`, or '<solver>-<curvature>', see `method_names`
                    model:torch.nn.Sequential, # the FCNN
                    criterion, # the criterion the training loop calls
-                   lr:float|None=None, # step size (None: the baseline's documented one, or EACG's default)
-                   **hyper, # EACG's other arguments (damping, max_cg, momentum, ...), which a baseline ignores; a baseline's own options (Adam's betas)
+                   lr:float|None=None, # step size (None: the baseline's documented one, or the paper's η)
+                   **hyper, # EACG's other arguments (damping, max_cg, momentum, ...; `PAPER`'s by default), which a baseline ignores; a baseline's own options (Adam's betas)
                   ) -> torch.optim.Optimizer:
     "The optimizer of the grid called `name`."
     if name in BASELINES:  # the options of EACG are set for every method of a run; the others are the baseline's own
@@ -121,4 +121,5 @@ def make_optimizer(name:str, # one of `BASELINES`, or '<solver>-<curvature>', se
     solver, _, curvature = name.partition('-')
     if solver not in GRID_SOLVERS or curvature not in optimizer_curvatures():
         raise ValueError(f"unknown method {name!r}; known: {', '.join(method_names())} (or 'pch' with gamma)")
-    return EACG(model, criterion, curvature=curvature, solver=solver, **hyper, **({} if lr is None else dict(lr=lr)))
+    # a method of the grid is a direction of the paper's comparison: the paper's step unless `hyper` says otherwise
+    return EACG(model, criterion, **PAPER | dict(curvature=curvature, solver=solver) | hyper | ({} if lr is None else dict(lr=lr)))

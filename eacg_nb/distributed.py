@@ -23,8 +23,9 @@ def rank() -> int:
     return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
 
 def unwrap(model):
-    "The module inside a `DistributedDataParallel` wrapper (the model itself otherwise)."
-    return model.module if isinstance(model, DistributedDataParallel) else model
+    "The module inside `DistributedDataParallel` and `torch.compile` wrappers (the model itself otherwise)."
+    model = getattr(model, '_orig_mod', model)  # torch.compile(model): the compiled forward runs the original's layers and hooks
+    return unwrap(model.module) if isinstance(model, DistributedDataParallel) else model
 
 # %% ../nbs/15_distributed.ipynb #93190c4f
 def check_same_layers(layers):

@@ -168,7 +168,7 @@ def _linear_hook(capture_ref, t):
             out.register_hook(started)
             # the graph holds this hook: when the graph is freed, a pass no backward pass reached never will be
             weakref.finalize(started, _graph_freed, capture_ref, me)
-    return hook
+    return torch.compiler.disable(hook)  # run eagerly under torch.compile: dynamo cannot guard the weak references and finalizers it keeps
 
 def _record(pass_ref, field:str, t:int|None, value):
     "A gradient hook's callback: `value` is `field` (of layer t) of the pass, if the pass is still kept."
@@ -194,7 +194,7 @@ def _criterion_hook(capture_ref):
         p = next((p for p in reversed(cap.passes) if p.output is not None and p.output() is args[0]), cap.passes[-1])
         p.logits, p.target, p.loss = args[0].detach(), args[1], out.detach()
         out.register_hook(partial(_record, weakref.ref(p), 'share', None))  # the factor the loss was scaled by before backward()
-    return hook
+    return torch.compiler.disable(hook)  # run eagerly under torch.compile: dynamo cannot guard the weak references and finalizers it keeps
 
 # %% ../nbs/04_expectation.ipynb #624299c3
 def _covers(have:dict, need:dict) -> bool:

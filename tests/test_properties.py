@@ -9,7 +9,7 @@ import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 from torch import nn
 
-from eacg_nb import EACG, NonConvexLoss, NonFiniteError
+from eacg_nb import EACG, PAPER, NonConvexLoss, NonFiniteError
 from eacg_nb.reference import dense_reference_step
 
 ACTIVATIONS = [nn.Sigmoid, nn.Tanh, nn.ReLU, lambda: nn.LeakyReLU(.2), nn.ReLU6, lambda: nn.Hardtanh(-2., 1.5), nn.Hardsigmoid,
@@ -74,9 +74,9 @@ def test_step_is_exact_or_refused(c):
     curvature, gamma = c['curvature']
     f64 = c['dtype'] == torch.float64
     # a large learning rate, so that the update dominates the parameter: a float32 parameter rounds a small update by itself
-    try: opt = EACG(model, crit, lr=LR, damping=c['damping'], curvature=curvature, solver=c['solver'], gamma=gamma,
+    try: opt = EACG(model, crit, **PAPER | dict(lr=LR, damping=c['damping'], curvature=curvature, solver=c['solver'], gamma=gamma,
                     max_cg=300, eps_cg=1e-12 if f64 else 1e-7, curvature_every=2 if c['reuse'] else 1, reuse_cap=False,
-                    max_update_norm=None)  # unbounded: the step of Eq. (9)-(11) itself
+                    max_update_norm=None))  # the paper's step, unbounded: Eq. (9)-(11) itself
     except (ValueError, TypeError):
         COUNTS['refused'] += 1
         return

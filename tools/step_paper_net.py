@@ -14,7 +14,7 @@ from torch import nn
 
 from eacg_nb.data import dataloaders, load_dataset
 from eacg_nb.network import PAPER_HIDDEN, mlp
-from eacg_nb.optim import EACG
+from eacg_nb.optim import EACG, PAPER
 
 SETTINGS = [  # in the order of nbs/results/along/paper_net.jsonl
     dict(epochs=2, lr=0.05, step_length='lr', trust_radius=None, max_update_norm=1.0),
@@ -34,6 +34,11 @@ SETTINGS = [  # in the order of nbs/results/along/paper_net.jsonl
     dict(epochs=5, lr=0.5, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None, adaptive_damping=True),
     dict(epochs=10, lr=0.5, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None, adaptive_damping=True),
     dict(epochs=10, lr=0.25, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='layers', momentum=True, trust_radius=None, max_update_norm=None, adaptive_damping=True),
+    dict(epochs=5, lr=1.0, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='model', trust_radius=1.0, max_update_norm=None),
+    dict(epochs=5, lr=1.0, solver='kfi', curvature='pch1', damping=0.01, curvature_every=10, step_length='model', trust_radius=1.0, max_update_norm=None),
+    dict(epochs=5, lr=0.25, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='model', momentum=True, trust_radius=1.0, max_update_norm=None),
+    dict(epochs=5, lr=0.25, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='model', momentum=True, adaptive_damping=True, trust_radius=1.0, max_update_norm=None),
+    dict(epochs=5, lr=0.5, solver='kfi', curvature='fisher', damping=0.01, curvature_every=10, step_length='model', adaptive_damping=True, trust_radius=1.0, max_update_norm=None),  # the defaults
 ]
 
 
@@ -42,7 +47,7 @@ def run(setting:dict, data, seed:int=0) -> dict:
     epochs = kw.pop('epochs')
     torch.manual_seed(seed)
     model, crit = mlp([784, *PAPER_HIDDEN, 10], 'sigmoid'), nn.CrossEntropyLoss()
-    opt = EACG(model, crit, **kw)
+    opt = EACG(model, crit, **PAPER | kw)  # a setting changes the paper's method
     train_dl, test_dl = dataloaders(data, 500, seed=seed)
     losses, bounded, t0 = [], 0, time.time()
     for _ in range(epochs):
