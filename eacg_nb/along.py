@@ -9,9 +9,10 @@ __all__ = ['WEIGHT_BLOCKS', 'output_tangents', 'gauss_newton_gram', 'hessian_alo
 # %% ../nbs/18_along.ipynb #a1000003
 import torch
 from torch import nn
-from torch.func import functional_call, grad, hessian, vmap
+from torch.func import functional_call, hessian
 
 from .criteria import Criterion, as_criterion, known_convexity, output_derivatives
+from .expectation import batch_statistics
 from .network import derivatives, fcnn_layers
 from .pch import bias_curvature, pos_eig
 
@@ -124,21 +125,10 @@ def exact_weight_blocks(model:nn.Module, # an FCNN (see `fcnn_layers`)
     return blocks
 
 def layer_statistics(model:nn.Module, criterion, x:torch.Tensor, y:torch.Tensor) -> list:
-    "Per layer: E[h^{t-1}], E[h^{t-1}h^{t-1}ᵀ], PCH-1's C_t and E[∇_{z^t} ξ ∇_{z^t} ξᵀ] of the batch, from per-sample gradients."
-    layers, names, crit = fcnn_layers(model), _names(model), _plain(criterion)
-    inputs = []
-    hooks = [l.linear.register_forward_hook(lambda m, a, out: inputs.append(a[0].detach())) for l in layers]
-    try:
-        with torch.no_grad(): model(x)
-    finally:
-        for h in hooks: h.remove()
-    params = {k: v.detach() for k, v in model.named_parameters()}
-    biases = [names[l.linear.bias] for l in layers]
-    def sample_loss(b, xi, yi): return crit(functional_call(model, params | b, (xi[None],)), yi[None])
-    per_sample = vmap(grad(sample_loss), in_dims=(None, 0, 0))({n: params[n] for n in biases}, x, y)  # ∇_{b^t} ξ_i = ∇_{z^t} ξ_i
+    "Per layer: E[h^{t-1}], E[h^{t-1}h^{t-1}ᵀ], PCH-1's C_t and E[∇_{z^t} ξ ∇_{z^t} ξᵀ] of the batch, as the optimizer records them."
+    stats = batch_statistics(model, criterion, x, y, ('mean_h', 'second_h', 'fisher'))
     C = bias_curvature(model, criterion, x, y, 'pch1')
-    return [dict(mean_h=h.mean(0), second_h=h.T @ h / len(h), pch1=c, fisher=per_sample[n].T @ per_sample[n] / len(x))
-            for h, c, n in zip(inputs, C, biases)]
+    return [dict(mean_h=u, second_h=S, pch1=c, fisher=F) for u, S, c, F in zip(stats['mean_h'], stats['second_h'], C, stats['fisher'])]
 
 def weight_block_errors(model:nn.Module, criterion, x:torch.Tensor, y:torch.Tensor, blocks:dict=WEIGHT_BLOCKS) -> dict:
     "Per weight block of `blocks`: ||B_t - |H_t| ||_F / || |H_t| ||_F per layer, |H_t| the exact weight block with its negative eigenvalues flipped."

@@ -22,10 +22,19 @@ def rank() -> int:
     "This process's rank (0 when not distributed)."
     return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
 
+def _inner(model):
+    "The module a `DistributedDataParallel` or `torch.compile` wrapper holds (a compiled forward runs the original's layers and hooks); None for any other."
+    return model.module if isinstance(model, DistributedDataParallel) else getattr(model, '_orig_mod', None)
+
 def unwrap(model):
-    "The module inside `DistributedDataParallel` and `torch.compile` wrappers (the model itself otherwise)."
-    model = getattr(model, '_orig_mod', model)  # torch.compile(model): the compiled forward runs the original's layers and hooks
-    return unwrap(model.module) if isinstance(model, DistributedDataParallel) else model
+    "The module inside `DistributedDataParallel` and `torch.compile` wrappers, however nested (the model itself otherwise)."
+    while (inner := _inner(model)) is not None: model = inner
+    return model
+
+def _ddp(model):
+    "The `DistributedDataParallel` wrapper among `model`'s wrappers, None if there is none."
+    while model is not None and not isinstance(model, DistributedDataParallel): model = _inner(model)
+    return model
 
 # %% ../nbs/15_distributed.ipynb #93190c4f
 def check_same_layers(layers):
@@ -69,7 +78,8 @@ def shard_weighted_hook(state:HookState, bucket):
 def setup(opt, model):
     "Check the ranks' models agree, and weigh DDP's gradient averaging by shard size."
     check_same_layers(opt.layers)
-    opt.ddp = isinstance(model, DistributedDataParallel)
+    model = _ddp(model)  # under torch.compile too
+    opt.ddp = model is not None
     if not opt.ddp: return
     if model not in _HOOKED:  # the first optimizer of this model registers the hook; a later one takes it over
         _HOOKED[model] = HookState()

@@ -178,15 +178,20 @@ def _functional_module(node) -> nn.Module|None:
     if len(node.args) > 1:
         raise ValueError(f'{node.name} ({node.target if isinstance(node.target, str) else node.target.__name__}) has positional options: '
                          'pass them by keyword, so that they reach the module that computes the same')
-    return cls(**{k: v for k, v in node.kwargs.items() if k != 'inplace'})
+    return cls(**node.kwargs)  # `inplace` included: the recorder must then copy z^t before the activation overwrites it
+
+class _LayerTracer(torch.fx.Tracer):
+    "fx's tracer, with every `nn.Linear` (subclasses too) and every elementwise activation (registered ones too) a leaf."
+    def is_leaf_module(self, m:nn.Module, name:str) -> bool:
+        return isinstance(m, nn.Linear) or is_elementwise(m) or super().is_leaf_module(m, name)
 
 def model_chain(model:nn.Module) -> list:
     "`(name, module)` of every module the forward applies, in order: a (nested) nn.Sequential's children, or a traced forward's calls."
-    if not any(True for _ in model.children()): return [(type(model).__name__, model)]  # a single module: a linear model, say
+    if isinstance(model, nn.Linear) or not any(True for _ in model.children()): return [(type(model).__name__, model)]  # one module
     if isinstance(model, nn.Sequential):
-        return [(f'{i}.{n}' if isinstance(m, nn.Sequential) else str(i), c) for i, m in enumerate(model)
-                for n, c in (model_chain(m) if isinstance(m, nn.Sequential) else [(None, m)])]
-    try: graph = torch.fx.symbolic_trace(model).graph
+        return [(str(i) if n is None else f'{i}.{n}', c) for i, m in enumerate(model)
+                for n, c in (model_chain(m) if any(True for _ in m.children()) else [(None, m)])]
+    try: graph = _LayerTracer().trace(model)
     except Exception as e:  # control flow on values, or a module fx cannot trace: say so in one line
         raise ValueError(f'{type(model).__name__} could not be traced as a chain of modules ({type(e).__name__}: {str(e).splitlines()[0]}); '
                          'EA-CG needs a forward that applies nn.Linear layers and elementwise activations one after the other') from None

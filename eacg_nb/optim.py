@@ -70,7 +70,7 @@ PAPER = dict(lr=.05, damping=.005, curvature='pch1', solver='eacg', curvature_ev
              max_update_norm=1., adaptive_damping=False)  # EA-CG-PCH-1 as the paper steps (Eq. 9-11), bounded by ‖Δθ‖ ≤ 1 (max_update_norm=None: the paper exactly)
 
 class EACG(torch.optim.Optimizer):
-    "The damped Newton method of the paper with PCH (or Gauss-Newton, Fisher) curvature and EA-CG, for an FCNN; `**PAPER` for the paper's method."
+    "Damped Newton steps for an FCNN: the paper's EA-CG with PCH curvature (`**PAPER`), its baselines' curvatures and solvers, and the exact model's step lengths."
     def __init__(self,
                  model:nn.Module, # the FCNN to train: a chain of nn.Linear layers and elementwise activations (see `fcnn_layers`; or DDP around it)
                  criterion, # the mean-reduced loss the training loop calls as criterion(model(x), y)
@@ -123,6 +123,7 @@ class EACG(torch.optim.Optimizer):
         self._plan = None  # whether the next step computes the curvature: fixed by its first forward pass, consumed by the step
         self._solved, self.curvature_bytes, self.communicated_bytes, self.ddp, self._buffers = None, 0, 0, False, {}
         self.rho = None  # ρ of the last judged step (adaptive damping)
+        self._model_curved = False  # whether a step's model has shown curvature (checked until one has)
         if is_distributed():
             if self.adaptive: raise ValueError('adaptive_damping is not supported under torch.distributed (each rank would judge the step on its own shard): pass adaptive_damping=False')
             setup(self, model)
@@ -180,7 +181,9 @@ def _newton_step(self):
     self._check_dampings(); self._check_lrs()
     names = self._statistics_to_read(refresh)
     if (why := cap.missing(names)):
-        hint = ('' if 'criterion' not in why else
+        hint = (' (a forward that torch.compile compiled before this optimizer was made runs without its hooks: make the optimizer first, '
+                'or call torch.compiler.reset())' if 'no forward pass' in why else
+                '' if 'criterion' not in why else
                 ' (the criterion is a plain function: call it as opt.criterion(...) so the optimizer sees its inputs)' if isinstance(self.criterion, Criterion) else
                 ' (call the criterion object the optimizer was given, opt.criterion, not another instance)')
         raise RuntimeError(f'EACG.step() needs loss = criterion(model(x), y); loss.backward() before it: {why}{hint}')
@@ -430,6 +433,10 @@ def _subspace_model(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, b
     A = K + Lam
     # a NaN or Inf in the model would reach the parameters through c: one more read of the device, where a model is asked for
     _check_finite([('the model along the step', [A, s])])
+    if not self._model_curved:  # one read, on the first step: a criterion with no curvature (L1Loss) leaves the model no minimiser
+        if not K.diagonal().gt(0).any(): raise ValueError('the Gauss-Newton model has no curvature along the step (a criterion whose second '
+                                                          "derivative is zero, as L1Loss): use step_length='lr' with a bound, as PAPER has")
+        self._model_curved = True
     if self.step_length == 'lr': c = torch.ones(1, dtype=A.dtype, device=A.device)  # the paper's step: the model only measures it
     else: c = -(torch.linalg.pinv(A, hermitian=True) @ s)  # pinv: a direction that is zero, or a previous update in the span of the others
     return c, s, A, dirs, prev
