@@ -36,7 +36,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from eacg_nb.baselines import BASELINES, make_optimizer
+from eacg_nb.baselines import make_optimizer
 from eacg_nb.complexity import side_by_side, space_formula
 from eacg_nb.network import PAPER_HIDDEN, mlp
 from eacg_nb.optim import EACG
@@ -148,7 +148,7 @@ def small(device, blocks, steps, warmup, methods=('eacg-pch1', 'defaults', 'adam
         crit, runs = nn.MSELoss() if regression else nn.CrossEntropyLoss(), {}
         for name in ('sgd', *methods):
             model = mlp(sizes, act).to(device)
-            runs[name] = model, (EACG(model, crit) if name == 'defaults' else make_optimizer(name, model, crit, **({} if name in BASELINES else dict(lr=.05))))
+            runs[name] = model, EACG(model, crit) if name == 'defaults' else make_optimizer(name, model, crit)  # each at its defaults
         med, means = side_by_side(runs, crit, x, y, blocks, steps, warmup)
         ratios = [statistics.median(m / q for m, q in zip(means[name], means['sgd'])) for name in methods]
         print(f'  {label:24s} {batch:5d} {1e3 * med["sgd"]:8.3f}' + ''.join(f' {r:18.2f}' for r in ratios), flush=True)

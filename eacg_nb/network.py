@@ -203,8 +203,7 @@ def model_chain(model:nn.Module) -> list:
         if node.op == 'output':
             if node.args[0] is not last: raise ValueError(f'{type(model).__name__}.forward does not return its last layer\'s output')
             break
-        inputs = [a for a in node.all_input_nodes]
-        if inputs != [last]: raise ValueError(f'{node.name} in {type(model).__name__}.forward does not act on the output of the step before it: '
+        if node.all_input_nodes != [last]: raise ValueError(f'{node.name} in {type(model).__name__}.forward does not act on the output of the step before it: '
                                               'EA-CG needs a chain, without branches or skip connections')
         if node.op == 'call_module': m = model.get_submodule(node.target)
         elif node.target in RESHAPES: m = nn.Flatten()

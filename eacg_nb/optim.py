@@ -148,7 +148,7 @@ class EACG(torch.optim.Optimizer):
 
     def _check_lrs(self):
         "`ValueError` where the model measures the whole update but the groups have different learning rates (at construction, for a new group, and at every step: a scheduler may set them)."
-        if self._models_step and len(lrs := [g['lr'] for g in self.param_groups]) > 1 and len(set(lrs)) > 1:
+        if self._models_step and len(set(lrs := [g['lr'] for g in self.param_groups])) > 1:
             raise ValueError(f'step_length={self.step_length!r}, trust_radius={self.trust_radius} take one learning rate for all groups '
                              f'(the model measures the whole update), got {lrs}')
 
