@@ -21,3 +21,4 @@ from .hessian_errors import *
 from .distributed import *
 from .reference import *
 from .sweep import *
+from .conv import *

@@ -13,12 +13,12 @@ from torch.func import functional_call, hessian
 
 from .criteria import Criterion, as_criterion, known_convexity, output_derivatives
 from .expectation import batch_statistics
-from .network import derivatives, fcnn_layers
+from .network import SHAPE_MODULES, derivatives, fcnn_layers, layer_kind
 from .pch import bias_curvature, pos_eig
 
 # %% ../nbs/18_along.ipynb #a1000006
 def output_tangents(layers:list, # `fcnn_layers` of the model
-                    h_in:list, # h^{t-1} of every layer, (B, n_{t-1})
+                    h_in:list, # h^{t-1} of every layer, (B, n_{t-1}) (a convolution's: (B, C, ...))
                     z:list, # z^t of every layer, (B, n_t); None where it was not recorded (made again from h^{t-1})
                     steps:list, # per layer (d_W, d_b): the step of its weight and bias, None where one does not move
                     second:bool=False, # also the second derivative of the logits along the path θ + τd
@@ -26,28 +26,35 @@ def output_tangents(layers:list, # `fcnn_layers` of the model
                    ) -> tuple:
     "The logits' first (and second) derivative along θ + τd at τ = 0, per sample: (v, a), each (B, n_k); with `by_layer` v is (S, B, n_k) for the S layers that move, and a is None."
     if second and by_layer: raise ValueError('output_tangents: the second derivative is of the whole step, not by layer')
-    v = a = None  # derivatives of h^{t-1}, (S, B, n_{t-1}); the input does not move
+    v = a = None  # derivatives of h^{t-1}, (S, B, ...); the input does not move
     for t, (l, (dW, db)) in enumerate(zip(layers, steps)):
-        W, h = l.linear.weight, h_in[t]
-        own = None if dW is None else h @ dW.mT  # this layer's own part of ż^t
-        if db is not None: own = db.expand(len(h), -1) if own is None else own + db
-        if v is None and own is None: continue  # nothing below moves yet
-        dz = None if v is None else v @ W.mT
+        m, kind, h = l.linear, layer_kind(l.linear), h_in[t]
+        dW = None if dW is None else dW.view_as(m.weight)  # a solver may give a convolution's step as a matrix
+        if v is None and dW is None and db is None: continue  # nothing below moves yet
+        needed = l.act is not None or l.after or dW is None  # z^t: for σ', pooling, or the shape of a bias-only step
+        zt = z[t] if z[t] is not None or not needed else m(h)
+        own = None if dW is None else kind.apply(m, h, dW)  # this layer's own part of ż^t
+        if db is not None: own = kind.add_bias(m, torch.zeros_like(zt) if own is None else own, db)
+        dz = None if v is None else kind.apply(m, v, m.weight)
         if own is not None: dz = own[None] if dz is None else torch.cat([dz, own[None]]) if by_layer else dz + own
         if second:
-            az = torch.zeros_like(dz) if a is None else a @ W.mT
-            if dW is not None and v is not None: az = az + 2 * (v @ dW.mT)  # (W + τ dW)(h + τ v + ...): the cross term twice
-        if l.act is None: v, a = dz, (az if second else None)
+            az = torch.zeros_like(dz) if a is None else kind.apply(m, a, m.weight)
+            if dW is not None and v is not None: az = az + 2 * kind.apply(m, v, dW)  # (W + τ dW)(h + τ v + ...): the cross term twice
+        if l.act is None: x, v, a = zt, dz, (az if second else None)
         else:
-            zt = l.linear(h) if z[t] is None else z[t]
-            _, d1, d2 = derivatives(l.act, zt, h_in[t + 1])  # h^t is the input of layer t+1: σ is not evaluated again
+            # h^t is the input of layer t+1 where no pooling follows: σ is not evaluated again
+            x, d1, d2 = derivatives(l.act, zt, None if l.after or t + 1 == len(layers) else h_in[t + 1])
             v = d1 * dz
             a = torch.addcmul(d1 * az, d2, dz * dz) if second else None
+        for m in l.after:  # pooling and flatten are linear where they are differentiable: the second derivative passes as the first
+            tangent = SHAPE_MODULES[type(m)]
+            v, a, x = tangent(m, x, v), (tangent(m, x, a) if second else None), m(x)
     if v is None:  # no layer moves
         out = layers[-1].linear
         v = torch.zeros(1, len(h_in[0]), out.out_features, dtype=out.weight.dtype, device=out.weight.device)
         a = torch.zeros_like(v) if second else None
     return (v if by_layer else v[0]), (a[0] if second else None)
+
 
 # %% ../nbs/18_along.ipynb #a1000007
 def _plain(criterion):

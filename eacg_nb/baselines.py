@@ -15,6 +15,7 @@ from typing import Callable, NamedTuple
 import torch
 
 from .criteria import known_convexity
+from .network import weight_matrix
 from .optim import EACG, PAPER, Solution, register_solver
 from .pch import optimizer_curvatures
 from .solvers import identity_lift
@@ -69,10 +70,10 @@ def _kfi_factors(sherman_morrison_first:bool):
 
 def _kfi_solve(opt, blocks, C, factors, stats):
     "Each block's direction from its layer's factors; no CG, and no residual (KFI does not solve Eq. 9)."
-    directions = [kfi_bias_direction(factors[t], p.grad) if kind == 'bias' else kfi_direction(factors[t], p.grad)
-                  for p, g, t, kind in blocks]
+    directions = [kfi_bias_direction(factors[t], p.grad) if kind == 'bias' else kfi_direction(factors[t], weight_matrix(p.grad))
+                  for p, g, t, kind in blocks]  # a weight's as the matrix W^t
     nan = torch.full((len(blocks),), float('nan'))
-    return Solution([identity_lift] * len(blocks), directions, [-p.grad for p, *_ in blocks], torch.zeros(len(blocks), dtype=torch.long), nan)
+    return Solution([identity_lift] * len(blocks), directions, [-weight_matrix(p.grad) for p, *_ in blocks], torch.zeros(len(blocks), dtype=torch.long), nan)
 
 register_solver('kfi', lambda k: (), _kfi_solve, _kfi_factors(False), lambda k: ('second_h',))
 register_solver('kfi_sm', lambda k: (), _kfi_solve, _kfi_factors(True), lambda k: (('mean_h', [0]), ('second_h', range(1, k))))

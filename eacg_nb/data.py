@@ -24,12 +24,13 @@ FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'  # where the Debian pack
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 class Data(NamedTuple):
-    "A data set ready for an FCNN: train and test `Dataset`s of (flat float32 x, label), n_0 and the class count."
+    "A data set ready for an FCNN: train and test `Dataset`s of (flat float32 x, label), n_0, the class count, and the image shape a CNN unflattens x to."
     name: str
     train: Dataset
     test: Dataset
     n_in: int
     n_classes: int
+    shape: tuple|None = None # the image shape (C, H, W) that each flat x holds, for a network that unflattens it (a CNN)
 
 def _standardised(train:torch.Tensor, test:torch.Tensor):
     "Images (N, C, H, W) in [0, 1], standardised per channel with the training split's statistics, then flattened."
@@ -40,10 +41,11 @@ def _standardised(train:torch.Tensor, test:torch.Tensor):
 def _tensor_data(name, x_train, y_train, x_test, y_test) -> Data:
     "A `Data` from uint8 or [0, 1] image tensors (N, C, H, W) and integer labels."
     scale = 255. if x_train.dtype == torch.uint8 else 1.
+    shape = tuple(x_train.shape[1:])
     x_train, x_test = _standardised(x_train.float() / scale, x_test.float() / scale)
     y_train, y_test = torch.as_tensor(y_train, dtype=torch.long), torch.as_tensor(y_test, dtype=torch.long)
     n_classes = int(max(y_train.max(), y_test.max())) + 1
-    return Data(name, TensorDataset(x_train, y_train), TensorDataset(x_test, y_test), x_train.shape[1], n_classes)
+    return Data(name, TensorDataset(x_train, y_train), TensorDataset(x_test, y_test), x_train.shape[1], n_classes, shape)
 
 # %% ../nbs/10_data.ipynb #d5663684
 def _split(n:int, test_fraction:float, seed:int):
@@ -149,7 +151,7 @@ def load_imagenet10(root, size:int=224, test_fraction:float=.2, seed:int=0) -> D
         tr, te = _split(len(full), test_fraction, seed)
         train, test = Subset(full, tr.tolist()), Subset(full, te.tolist())
     n_classes = len((train.dataset if isinstance(train, Subset) else train).classes)
-    return Data('imagenet10', train, test, 3 * size * size, n_classes)
+    return Data('imagenet10', train, test, 3 * size * size, n_classes, (3, size, size))
 
 # %% ../nbs/10_data.ipynb #cc051364
 def load_dataset(name:str='digits', # one of `DATASETS`

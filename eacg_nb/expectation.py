@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .criteria import as_criterion, check_targets, mean_output_hessian
-from .network import check_input, derivatives, fcnn_layers
+from .network import check_input, derivatives, fcnn_layers, layer_kind
 
 # %% ../nbs/04_expectation.ipynb #c05281b2
 def mirror_upper(M:torch.Tensor, block:int=256) -> torch.Tensor:
@@ -100,6 +100,7 @@ class Capture:
                  into_grad:bool=True, # count only the passes whose backward wrote .grad; False: torch.autograd.grad's too
                 ):
         self.layers, self.criterion, self.into_grad = fcnn_layers(model), criterion, into_grad
+        self.kinds = [layer_kind(l.linear) for l in self.layers]
         self.inplace = [getattr(l.act, 'inplace', False) for l in self.layers]
         me = weakref.ref(self)  # the hooks must not keep the capture, and what it recorded, alive
         handles = [l.linear.register_forward_hook(_linear_hook(me, t)) for t, l in enumerate(self.layers)]
@@ -205,8 +206,8 @@ def _recorded(p:_Pass) -> list:
     "The gradients pass `p` waits for: ∇z^1, and those of its fields."
     return p.grad_z[:1] + (p.grad_z[1:] if 'grad_z' in p.fields else []) + (p.grad_in[1:] if 'grad_in' in p.fields else [])
 
-def _missing(cap:Capture, names) -> str|None:
-    "What the recorded passes lack for the statistics `names`, or None."
+def _missing(cap:Capture, names, logits:bool=False) -> str|None:
+    "What the recorded passes lack for the statistics `names` (and the criterion's inputs, where `logits`), or None."
     if not cap.passes and cap.folded is None: return 'no forward pass through the model was recorded'
     done, need = [p for p in cap.passes if p.complete], statistic_requests(names)
     if (not done and cap.folded is None) or any(g is None for p in done for g in _recorded(p)):
@@ -214,7 +215,7 @@ def _missing(cap:Capture, names) -> str|None:
     lacking = statistic_fields(need) - frozenset.intersection(FIELDS, *(p.fields for p in done))
     if lacking or (cap.folded is not None and not _covers(cap.folded.requests, need)):
         return f"the recorded passes lack {', '.join(sorted(lacking or need))}: they were recorded for a step that reuses its curvature"
-    if 'out_hess' in need and any(p.logits is None for p in done): return 'no call of the criterion on the model output was recorded'
+    if ('out_hess' in need or logits) and any(p.logits is None for p in done): return 'no call of the criterion on the model output was recorded'
     return None
 Capture.missing = _missing
 
@@ -292,15 +293,18 @@ def _means(cap:Capture, req:dict, b:Batch) -> dict:
             out['out_hess'] = [mean_output_hessian(cap.criterion, b.logits, b.target)]
         if {'dd', 'dd_upper', 'diag'} & set(req):
             # h^t is the input of layer t+1, so the closed forms need not evaluate σ again
-            hidden = [derivatives(cap.layers[t].act, b.z[t], b.h_in[t + 1]) for t in range(k - 1)]
+            hidden = [derivatives(l.act, b.z[t], None if l.after else b.h_in[t + 1]) for t, l in enumerate(cap.layers[:-1])]
             if {'dd', 'dd_upper'} & set(req):
                 upper = [symmetric_matmul(d1, d1, alpha=1 / B, mirror='dd_upper' not in req) for _, d1, _ in hidden]
                 if 'dd_upper' in req: out['dd_upper'] = upper
                 if 'dd' in req: out['dd'] = upper if 'dd_upper' not in req else [mirror_upper(u.clone()) for u in upper]
             if 'diag' in req: out['diag'] = [(d2 * b.grad_in[t + 1]).sum(0) for t, (_, _, d2) in enumerate(hidden)]
-    if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g, alpha=B), b.grad_z)
-    if 'mean_h' in req: out['mean_h'] = per_layer('mean_h', lambda h: h.mean(0), b.h_in)
-    if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h, alpha=1 / B), b.h_in)
+    # a layer's rows: for nn.Linear its gradients and inputs themselves; a convolution reduces them over positions (its chapter)
+    grads = lambda: [k.gradient_rows(l.linear, g) for k, l, g in zip(cap.kinds, cap.layers, b.grad_z)]
+    inputs = [k.input_rows(l.linear, h) for k, l, h in zip(cap.kinds, cap.layers, b.h_in)] if {'mean_h', 'second_h'} & set(req) else None
+    if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g, alpha=B), grads())
+    if 'mean_h' in req: out['mean_h'] = per_layer('mean_h', lambda h: h.mean(0), inputs)
+    if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h, alpha=1 / B), inputs)
     return {n: out[n] for n in req}
 
 # Passes of B_m of the B samples: a statistic's mean over all B is the sum of (B_m/B)^e times each pass's own mean. e = 1 for

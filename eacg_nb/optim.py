@@ -19,8 +19,8 @@ from .along import gauss_newton_gram, output_tangents  # the chapter on the curv
 from .criteria import Criterion, as_criterion
 from .distributed import all_reduce_means, is_distributed, setup, synchronise, unwrap  # the chapter on torch.distributed
 from .expectation import Capture, _autocast_off, statistic_requests
-from .network import fcnn_layers
-from .pch import CURVATURES, check_curvature, curvature_blocks, curvature_statistics, optimizer_curvatures
+from .network import fcnn_layers, weight_matrix
+from .pch import CURVATURES, check_curvature, check_layers, curvature_blocks, curvature_statistics, optimizer_curvatures
 from .solvers import (_per_block, bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
                              solve_exact)
 
@@ -70,9 +70,9 @@ PAPER = dict(lr=.05, damping=.005, curvature='pch1', solver='eacg', curvature_ev
              max_update_norm=1., adaptive_damping=False)  # EA-CG-PCH-1 as the paper steps (Eq. 9-11), bounded by ‖Δθ‖ ≤ 1 (max_update_norm=None: the paper exactly)
 
 class EACG(torch.optim.Optimizer):
-    "Damped Newton steps for an FCNN: the paper's EA-CG with PCH curvature (`**PAPER`), its baselines' curvatures and solvers, and the exact model's step lengths."
+    "Damped Newton steps for an FCNN or a CNN: the paper's EA-CG with PCH curvature (`**PAPER`), its baselines' curvatures and solvers, and the exact model's step lengths."
     def __init__(self,
-                 model:nn.Module, # the FCNN to train: a chain of nn.Linear layers and elementwise activations (see `fcnn_layers`; or DDP around it)
+                 model:nn.Module, # the network to train: a chain of nn.Linear (or convolution) layers, elementwise activations and pooling (see `fcnn_layers`; or DDP around it)
                  criterion, # the mean-reduced loss the training loop calls as criterion(model(x), y)
                  lr:float=0.5, # step size η: with step_length='lr' the paper's η, with 'model' a fraction of the model's step (1: its minimiser)
                  damping:float=0.01, # α in (0, 1) of Eq. (9)
@@ -107,6 +107,7 @@ class EACG(torch.optim.Optimizer):
         self.reuse_cap, self.max_update_norm = reuse_cap, max_update_norm
         self.step_length, self.trust_radius, self.momentum = step_length, trust_radius, momentum
         self.layers = fcnn_layers(unwrap(model))
+        check_layers(curvature, self.layers)
         super().__init__(model.parameters() if params is None else params,
                          dict(lr=lr, damping=damping, max_cg=max_cg, eps_cg=eps_cg))
         self._where = {}
@@ -180,7 +181,7 @@ def _newton_step(self):
                            'to reuse the curvature made for the old ones: zero the gradients and run the forward and backward pass again')
     self._check_dampings(); self._check_lrs()
     names = self._statistics_to_read(refresh)
-    if (why := cap.missing(names)):
+    if (why := cap.missing(names, logits=self._models_step)):  # the model along the step is the criterion's, at its inputs
         hint = (' (a forward that torch.compile compiled before this optimizer was made runs without its hooks: make the optimizer first, '
                 'or call torch.compiler.reset())' if 'no forward pass' in why else
                 '' if 'criterion' not in why else
@@ -210,9 +211,9 @@ def _newton_step(self):
     held += [v for f in factors if f is not None for v in f.values() if torch.is_tensor(v)]
     self.curvature_bytes = sum(x.numel() * x.element_size() for x in held)
     if deltas is None:
-        for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=p, alpha=group['lr'])
+        for (p, group, *_), lift, x in zip(blocks, lifts, coords): lift(x, into=weight_matrix(p), alpha=group['lr'])  # a weight's direction is a matrix
     else:  # with momentum: the whole update, kept for the next step's model
-        torch._foreach_add_([p for p, *_ in blocks], deltas)
+        torch._foreach_add_([weight_matrix(p) for p, *_ in blocks], deltas)
         for (p, *_), d in zip(blocks, deltas): self.state[p]['previous_update'] = d
     if judged: self._adapt_damping(blocks, batch, _predicted_change(blocks, slopes, _slopes(rhs, coords)) if predicted is None else predicted)
     self._solved = [(t, kind) for _, _, t, kind in blocks], iters, rel, self._shortened  # read back only when `diagnostics` is asked for
@@ -452,8 +453,8 @@ def _count_bounded(self:EACG, bounded:torch.Tensor):
                                  'raise trust_radius or max_update_norm, or the damping', UserWarning, stacklevel=7)  # the caller of opt.step(), through the step's wrappers
 
 # %% ../nbs/07_optimizer.ipynb #c1733c2a
-def _ea_weight(opt, C, stats, t, p, damping): return ea_weight_system(C, stats['mean_h'][t], p.grad, damping, out=opt._buffer(p))
-def _kron_weight(opt, C, stats, t, p, damping): return kron_weight_system(C, stats['second_h'][t], p.grad, damping)
+def _ea_weight(opt, C, stats, t, p, damping): return ea_weight_system(C, stats['mean_h'][t], weight_matrix(p.grad), damping, out=weight_matrix(opt._buffer(p)))
+def _kron_weight(opt, C, stats, t, p, damping): return kron_weight_system(C, stats['second_h'][t], weight_matrix(p.grad), damping)
 
 def _systems(opt, blocks, C, stats, weight_system):
     "One `BlockSystem` per block: Eq. (10a) for biases, `weight_system` for weights."
@@ -541,7 +542,7 @@ def _adapt_damping(self:EACG, blocks:list, batch, predicted:torch.Tensor):
     "The Levenberg-Marquardt rule: ρ on the step's batch, then every group's α scaled by ω or 1/ω, within the bounds."
     with self.capture.paused():  # the updated layers on the recorded inputs, outside any training pass
         h = batch.h_in[0]
-        for l in self.layers: h = l.linear(h) if l.act is None else l.act(l.linear(h))
+        for l in self.layers: h = l.forward(h)
         actual = self.criterion(h, batch.target) - batch.loss
     actual, predicted = torch.stack([actual.to(predicted.dtype), predicted]).tolist()  # the one host transfer of a judged step
     if predicted == 0: return  # a zero gradient predicts nothing

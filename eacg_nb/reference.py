@@ -102,7 +102,9 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
                         ) -> list:
     "The parameters after one `EACG` step, per nn.Linear: [(W', b' or None), ...], in float64, from dense matrices."
     start, model = model, copy.deepcopy(model).double()
-    if any(l.linear.weight.numel() > 4096 for l in fcnn_layers(model)): raise ValueError('the dense reference is for layers of at most 4096 weights')
+    layers = fcnn_layers(model)
+    if any(not isinstance(l.linear, nn.Linear) or l.after for l in layers): raise ValueError('the dense reference is for chains of nn.Linear layers and activations')
+    if any(l.linear.weight.numel() > 4096 for l in layers): raise ValueError('the dense reference is for layers of at most 4096 weights')
     s = per_sample_terms(model, criterion, *_float64(x, y))
     # a reusing step takes C_t, and KFI's E[h hᵀ], from the step that computed them; the gradients and E[h] of EA-CG are its own
     then = s if curvature_from is None else per_sample_terms(copy.deepcopy(curvature_from[0]).double(), criterion, *_float64(*curvature_from[1:]))

@@ -111,7 +111,7 @@ def test_help(tmp_path):
 def test_resume_reads_settings_stored_before_curvature_every(tmp_path):
     "Runs stored before the rename have kfi_every=1 in their settings, which is curvature_every=1: --resume accepts them."
     from eacg_nb.cli import UsageError, _check_resume
-    now = {'data': 'digits', 'curvature_every': 1, 'reuse_cap': True, 'adaptive_damping': False, 'lr': {'eacg-pch1': .1},
+    now = {'data': 'digits', 'net': 'mlp', 'curvature_every': 1, 'reuse_cap': True, 'adaptive_damping': False, 'lr': {'eacg-pch1': .1},
            'step_length': 'lr', 'trust_radius': None, 'momentum': False}
     before = {'data': 'digits', 'kfi_every': 1, 'lr': {'eacg-pch1': .1}}
     (tmp_path / 'summary.json').write_text(json.dumps({'settings': before}))
