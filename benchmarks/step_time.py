@@ -6,6 +6,7 @@
     python benchmarks/step_time.py --methods defaults soap  # EACG at its defaults, and SOAP
     python benchmarks/step_time.py --grid                   # EA-CG-PCH1 at T = 1 and 10 on both paper networks x batch 100, 500, 1000
     python benchmarks/step_time.py --small                  # the paper's EA-CG, the defaults and Adam on three small networks
+    python benchmarks/step_time.py --net 2c2d --batch 128 --methods defaults eacg-pch1 adam soap  # a CNN (DeepOBS's fmnist_2c2d)
     python benchmarks/step_time.py --device cuda            # on a GPU
     python benchmarks/step_time.py --methods eacg-pch1 --against df3dd67  # also the step as that commit made it
 
@@ -38,12 +39,14 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from eacg_nb.baselines import make_optimizer
 from eacg_nb.complexity import side_by_side, space_formula
+from eacg_nb.conv import cnn_2c2d, cnn_3c3d
 from eacg_nb.network import PAPER_HIDDEN, mlp
 from eacg_nb.optim import EACG
 
 CIFAR10 = [3072, *PAPER_HIDDEN, 10]
 FASHION_MNIST = [784, *PAPER_HIDDEN, 10]
 REPO = Path(__file__).resolve().parents[1]
+NETS = {'2c2d': (lambda: cnn_2c2d((1, 28, 28), 10), 784), '3c3d': (lambda: cnn_3c3d((3, 32, 32), 10), 3072)}  # the CNNs (ReLU) and their flat inputs
 DEFAULT_METHODS = ['sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi-pch1', 'kfi-gn', 'kfi-fisher', 'kfi_sm-pch1']
 
 
@@ -61,18 +64,19 @@ def package_at(commit):
     return importlib.import_module(f'eacg_at_{sha}.baselines').make_optimizer
 
 
-def setup(methods, sizes, batch, device, max_cg, makers=None):
-    "One batch, the criterion, and a fresh model with its optimizer per method ('name@commit': made by `makers[commit]`)."
+def setup(methods, sizes, batch, device, max_cg, makers=None, net='mlp'):
+    "One batch, the criterion, and a fresh model (the sigmoid MLP of `sizes`, or a CNN of `NETS`) with its optimizer per method ('name@commit': made by `makers[commit]`)."
     torch.manual_seed(0)
-    x = torch.randn(batch, sizes[0], device=device)
-    y = torch.randint(0, sizes[-1], (batch,), device=device)
+    make_model, n_in = ((lambda: mlp(sizes)), sizes[0]) if net == 'mlp' else NETS[net]
+    x = torch.randn(batch, n_in, device=device)
+    y = torch.randint(0, sizes[-1] if net == 'mlp' else 10, (batch,), device=device)
     crit = nn.CrossEntropyLoss()
     runs = {}
     for spec in methods:
         method, _, commit = spec.partition('@')  # 'eacg-pch1@df3dd67': as that commit's package makes it
         name, _, every = method.partition('/')  # 'eacg-pch1/10': curvature_every=10
         make = makers[commit] if commit else make_optimizer
-        model = mlp(sizes).to(device)
+        model = make_model().to(device)
         hyper = dict(curvature_every=int(every)) if every else {}
         if name == 'defaults' and not commit:  # `EACG(model, crit)` as it comes: KFI-Fisher's direction, the model's length, T=10
             runs[spec] = model, EACG(model, crit, **hyper); continue
@@ -164,6 +168,7 @@ def main(argv=None):
     p.add_argument('--warmup', type=int, default=2, help='untimed steps at the start of each block')
     p.add_argument('--max-cg', type=int, default=10)
     p.add_argument('--sizes', type=int, nargs='+', default=CIFAR10)
+    p.add_argument('--net', default='mlp', choices=['mlp', *NETS], help="the network: the sigmoid MLP of --sizes, or one of eacg_train's CNNs (ReLU)")
     p.add_argument('--grid', action='store_true', help='EA-CG-PCH1 at curvature_every 1 and 10 on both paper networks, batch 100, 500, 1000')
     p.add_argument('--small', action='store_true', help='EA-CG-PCH1, the defaults and Adam against SGD on three small networks')
     p.add_argument('--against', metavar='COMMIT', help="time every method also as COMMIT's package makes it, in the same blocks")
@@ -176,9 +181,10 @@ def main(argv=None):
     methods = ['sgd'] + ours + theirs
     try: makers = {a.against: package_at(a.against)} if a.against else None
     except (ValueError, ImportError, AttributeError) as e: p.error(f'--against {a.against}: {e}')  # no such commit, or no make_optimizer there
-    x, y, crit, runs = setup(methods, a.sizes, a.batch, torch.device(a.device), a.max_cg, makers)
+    x, y, crit, runs = setup(methods, a.sizes, a.batch, torch.device(a.device), a.max_cg, makers, a.net)
     med, per_block = side_by_side(runs, crit, x, y, a.blocks, a.steps, a.warmup)
-    print(f'network {"-".join(map(str, a.sizes))}, sigmoid, batch {a.batch}, float32, {a.device}, '
+    network = f'{"-".join(map(str, a.sizes))}, sigmoid' if a.net == 'mlp' else f'{a.net}, relu'
+    print(f'network {network}, batch {a.batch}, float32, {a.device}, '
           f'{torch.get_num_threads()} threads; median of {a.blocks} blocks of {a.steps} steps; EA-CG with max_cg={a.max_cg}, eps_cg=1e-5')
     width = max(14, *map(len, methods))
     print(f'  {"method":{width}s} {"step ms":>9s} {"/ SGD":>7s}   / SGD block by block: median (range)')
@@ -189,7 +195,7 @@ def main(argv=None):
     for mine, then in zip(ours, theirs):
         blocks = sorted(m / t for m, t in zip(per_block[mine], per_block[then]))
         print(f'  {mine} / {then}, block by block: {statistics.median(blocks):.3f} ({blocks[0]:.3f} to {blocks[-1]:.3f})')
-    if 'eacg-pch1' in runs:
+    if 'eacg-pch1' in runs and a.net == 'mlp':  # the space formula is the FCNN's
         model, opt = runs['eacg-pch1']
         print(f'  eacg-pch1 curvature memory per step: {opt.curvature_bytes / 2**20:.2f} MiB held; formula '
               f'sum n_t^2 + sum n_(t-1) = {space_formula(a.sizes, "eacg-pch1") * 4 / 2**20:.2f} MiB (float32)')

@@ -14,7 +14,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from .expectation import batch_statistics
-from .network import ACTIVATIONS, FUNCTIONAL, LAYER_KINDS, POSITIONAL, SHAPE_MODULES, LayerKind, applied, fcnn_layers, layer_kind, mlp
+from .network import ACTIVATIONS, FUNCTIONAL, LAYER_KINDS, POSITIONAL, SHAPE_MODULES, LayerKind, applied, fcnn_layers, layer_kind, mlp, weight_matrix
 
 # %% ../nbs/19_conv.ipynb #f1000008
 def patches(m:nn.Module, h:torch.Tensor) -> torch.Tensor:
@@ -32,6 +32,11 @@ class ConvKind(LayerKind):
         return None
     def gradient_rows(self, m, g): return g.flatten(2).sum(-1)  # ∇_b = Σ_p ∇_{z_p}
     def input_rows(self, m, h): return patches(m, h).mean(-1)  # ā = (1/P) Σ_p a_p: the "reduce" form
+    def output_rows(self, m, x): return x.movedim(1, -1).flatten(0, -2)  # (B·P, C)
+    def shift_weight(self, m, n_in, in_shape):
+        # W̃ = Σ_j f_j W_j, f_j the share of output positions where tap j reads the input rather than padding (1 without padding)
+        f = patches(m, m.weight.new_ones(1, *in_shape)).mean(-1)[0]
+        return (weight_matrix(m.weight) * f).view(m.out_channels, m.in_channels, -1).sum(-1)
     def apply(self, m, x, weight):
         lead = x.shape[:x.ndim - weight.ndim + 1]  # (B,) or (S, B)
         out = (F.conv1d if isinstance(m, nn.Conv1d) else F.conv2d)(x.flatten(0, len(lead) - 1), weight, None, m.stride, m.padding, m.dilation)
@@ -53,7 +58,8 @@ def max_pool_tangent(m:nn.Module, x:torch.Tensor, v:torch.Tensor) -> torch.Tenso
     flat = where.flatten(-spatial)  # indices into each channel's flattened input
     return v.flatten(-spatial).gather(-1, flat.expand(len(v), *flat.shape)).view(len(v), *where.shape)
 
-SHAPE_MODULES.update({nn.MaxPool1d: max_pool_tangent, nn.MaxPool2d: max_pool_tangent, nn.AvgPool1d: applied, nn.AvgPool2d: applied,
+SHAPE_MODULES.update({nn.Unflatten: applied,  # before the first layer: flat images made images again
+                      nn.MaxPool1d: max_pool_tangent, nn.MaxPool2d: max_pool_tangent, nn.AvgPool1d: applied, nn.AvgPool2d: applied,
                       nn.AdaptiveAvgPool1d: applied, nn.AdaptiveAvgPool2d: applied})
 _POOL_OPTIONS = ('kernel_size', 'stride', 'padding')
 for fn, cls, names in [(F.max_pool1d, nn.MaxPool1d, _POOL_OPTIONS + ('dilation', 'ceil_mode')), (F.max_pool2d, nn.MaxPool2d, _POOL_OPTIONS + ('dilation', 'ceil_mode')),
@@ -87,8 +93,6 @@ def reduce_form_errors(model:nn.Module, # a chain that `fcnn_layers` reads
     return out
 
 # %% ../nbs/19_conv.ipynb #f1000031
-SHAPE_MODULES[nn.Unflatten] = applied  # before the first layer: flat images made images again
-
 def _conv2d(n_in:int, n_out:int, kernel:int, padding:int) -> nn.Conv2d:
     "A convolution initialised as the paper's layers: Xavier-uniform weights, zero biases."
     conv = nn.Conv2d(n_in, n_out, kernel, padding=padding)

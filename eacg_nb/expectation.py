@@ -101,6 +101,7 @@ class Capture:
                 ):
         self.layers, self.criterion, self.into_grad = fcnn_layers(model), criterion, into_grad
         self.kinds = [layer_kind(l.linear) for l in self.layers]
+        self.in_shapes = [None] * len(self.layers)  # one sample's input shape of each layer, at the last pass (a convolution's carried curvature reads it)
         self.inplace = [getattr(l.act, 'inplace', False) for l in self.layers]
         me = weakref.ref(self)  # the hooks must not keep the capture, and what it recorded, alive
         handles = [l.linear.register_forward_hook(_linear_hook(me, t)) for t, l in enumerate(self.layers)]
@@ -159,6 +160,7 @@ def _linear_hook(capture_ref, t):
         if not cap.passes: return
         p = cap.passes[-1]
         p.h_in[t] = args[0].detach()
+        cap.in_shapes[t] = tuple(args[0].shape[1:])
         if 'z' in p.fields or cap.keep_rows: p.z[t] = out.detach().clone() if cap.inplace[t] else out.detach()
         me = weakref.ref(p)  # the graph holds the hooks: a weak reference lets the pass go at the step, even while the graph lives on
         if t == 0 or 'grad_z' in p.fields: out.register_hook(partial(_record, me, 'grad_z', t))  # ∇z^1 arrives last: the pass is complete
@@ -283,6 +285,15 @@ def statistic_requests(names) -> dict:
             None if layers is None else req[name] | layers)
     return req
 
+def _pulled_back(after:tuple, h:torch.Tensor, g:torch.Tensor) -> torch.Tensor:
+    "∇ of the objective at the activation's output h, from its gradient g at the next layer's input: back through the pooling and flatten between them (autograd, also inside the step's inference mode)."
+    if not after: return g
+    with torch.inference_mode(False), torch.enable_grad():
+        x = h.detach().clone().requires_grad_()
+        y = x
+        for m in after: y = m(y)
+        return torch.autograd.grad(y, x, g.clone())[0]
+
 def _means(cap:Capture, req:dict, b:Batch) -> dict:
     "The means `req` over the rows of the joined passes in `b` (their gradients are those of the whole objective)."
     k, B = len(cap.layers), len(b.h_in[0])
@@ -295,10 +306,13 @@ def _means(cap:Capture, req:dict, b:Batch) -> dict:
             # h^t is the input of layer t+1, so the closed forms need not evaluate σ again
             hidden = [derivatives(l.act, b.z[t], None if l.after else b.h_in[t + 1]) for t, l in enumerate(cap.layers[:-1])]
             if {'dd', 'dd_upper'} & set(req):
-                upper = [symmetric_matmul(d1, d1, alpha=1 / B, mirror='dd_upper' not in req) for _, d1, _ in hidden]
+                # a convolution's σ' has a row per sample and position: the mean over both (the convolutions chapter)
+                rows = [k.output_rows(l.linear, d1) for k, l, (_, d1, _) in zip(cap.kinds, cap.layers, hidden)]
+                upper = [symmetric_matmul(r, r, alpha=1 / len(r), mirror='dd_upper' not in req) for r in rows]
                 if 'dd_upper' in req: out['dd_upper'] = upper
                 if 'dd' in req: out['dd'] = upper if 'dd_upper' not in req else [mirror_upper(u.clone()) for u in upper]
-            if 'diag' in req: out['diag'] = [(d2 * b.grad_in[t + 1]).sum(0) for t, (_, _, d2) in enumerate(hidden)]
+            if 'diag' in req: out['diag'] = [k.gradient_rows(l.linear, d2 * _pulled_back(l.after, h, b.grad_in[t + 1])).sum(0)
+                                             for t, (k, l, (h, _, d2)) in enumerate(zip(cap.kinds, cap.layers, hidden))]
     # a layer's rows: for nn.Linear its gradients and inputs themselves; a convolution reduces them over positions (its chapter)
     grads = lambda: [k.gradient_rows(l.linear, g) for k, l, g in zip(cap.kinds, cap.layers, b.grad_z)]
     inputs = [k.input_rows(l.linear, h) for k, l, h in zip(cap.kinds, cap.layers, b.h_in)] if {'mean_h', 'second_h'} & set(req) else None

@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'PAPER_HIDDEN', 'FUNCTIONAL', 'POSITIONAL', 'RESHAPES', 'LAYER_KINDS', 'SHAPE_MODULES', 'Activation',
            'register_activation', 'is_elementwise', 'autograd_derivatives', 'derivatives', 'mlp', 'LayerKind',
-           'applied', 'layer_kind', 'weight_matrix', 'model_chain', 'Layer', 'fcnn_layers', 'check_input']
+           'applied', 'layer_kind', 'shift_weights', 'input_shapes', 'weight_matrix', 'model_chain', 'Layer',
+           'fcnn_layers', 'check_input']
 
 # %% ../nbs/00_network.ipynb #4cc312c1
 from typing import Callable, NamedTuple
@@ -178,6 +179,10 @@ class LayerKind:
     def refusal(self, m:nn.Module) -> str|None: return None  # why this module cannot be a layer (None: it can)
     def gradient_rows(self, m, g): return g  # per sample, ∇_b of the objective from ∇_z: (B, n_t)
     def input_rows(self, m, h): return h  # per sample, the input whose outer products make the weight's factor: (B, n_{t-1})
+    def output_rows(self, m, x): return x  # a quantity of the output's shape as rows: one per sample (B, n_t), and per position after a convolution
+    def shift_weight(self, m, n_in:int, in_shape:tuple):  # W̃: how a shift of each of the n_in channels of the input (one sample's: in_shape), the same at every position, shifts z
+        W = m.weight
+        return W if W.shape[1] == n_in else W.view(len(W), n_in, -1).sum(-1)  # after a flatten: the positions of a channel summed
     def apply(self, m, x, weight): return x @ weight.mT  # W x, without the bias, for x with any leading dimensions
     def add_bias(self, m, z, bias): return z + bias
     def input_error(self, m, x) -> str|None:  # why a batch x cannot be this first layer's input (None: it can)
@@ -195,6 +200,22 @@ SHAPE_MODULES = {nn.Flatten: applied}  # the convolutions chapter adds pooling
 def layer_kind(m:nn.Module) -> LayerKind|None:
     "The `LayerKind` of module `m`, None if it is not a layer."
     return next((k for cls, k in LAYER_KINDS.items() if isinstance(m, cls)), None)
+
+def shift_weights(layers:list, in_shapes:list) -> list:
+    "W̃^t of every layer, given one sample's input shape of each: W^t itself in an FCNN; summed over the taps, or the positions of each input channel, after a convolution."
+    return [l.linear.weight if t == 0 else layer_kind(l.linear).shift_weight(l.linear, len(layers[t - 1].linear.weight), in_shapes[t])
+            for t, l in enumerate(layers)]
+
+def input_shapes(model:nn.Module, layers:list, x:torch.Tensor) -> list:
+    "One sample's input shape of each of the `layers` of `model`, from a forward pass of x[:1]."
+    shapes = [None] * len(layers)
+    def record(t): return lambda m, args: shapes.__setitem__(t, tuple(args[0].shape[1:]))
+    hooks = [l.linear.register_forward_pre_hook(record(t)) for t, l in enumerate(layers)]
+    try:
+        with torch.no_grad(): model(x[:1])
+    finally:
+        for h in hooks: h.remove()
+    return shapes
 
 def weight_matrix(w:torch.Tensor) -> torch.Tensor:
     "A layer's weight (or its gradient, or a step of it) as the paper's n_t × n_{t-1} matrix W^t, a view: a convolution's kernel flattened per output channel."
@@ -222,10 +243,10 @@ class _LayerTracer(torch.fx.Tracer):
 
 def model_chain(model:nn.Module) -> list:
     "`(name, module)` of every module the forward applies, in order: a (nested) nn.Sequential's children, or a traced forward's calls."
-    if layer_kind(model) is not None or not any(True for _ in model.children()): return [(type(model).__name__, model)]  # one module
-    if isinstance(model, nn.Sequential):
+    if isinstance(model, nn.Sequential):  # an empty one is the identity: it adds nothing
         return [(str(i) if n is None else f'{i}.{n}', c) for i, m in enumerate(model)
-                for n, c in (model_chain(m) if any(True for _ in m.children()) else [(None, m)])]
+                for n, c in (model_chain(m) if isinstance(m, nn.Sequential) or any(True for _ in m.children()) else [(None, m)])]
+    if layer_kind(model) is not None or not any(True for _ in model.children()): return [(type(model).__name__, model)]  # one module
     try: graph = _LayerTracer().trace(model)
     except Exception as e:  # control flow on values, or a module fx cannot trace: say so in one line
         raise ValueError(f'{type(model).__name__} could not be traced as a chain of modules ({type(e).__name__}: {str(e).splitlines()[0]}); '

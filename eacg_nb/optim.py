@@ -19,7 +19,7 @@ from .along import gauss_newton_gram, output_tangents  # the chapter on the curv
 from .criteria import Criterion, as_criterion
 from .distributed import all_reduce_means, is_distributed, setup, synchronise, unwrap  # the chapter on torch.distributed
 from .expectation import Capture, _autocast_off, statistic_requests
-from .network import fcnn_layers, weight_matrix
+from .network import fcnn_layers, shift_weights, weight_matrix
 from .pch import CURVATURES, check_curvature, check_layers, curvature_blocks, curvature_statistics, optimizer_curvatures
 from .solvers import (_per_block, bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
                              solve_exact)
@@ -326,7 +326,7 @@ def _check_dampings(self:EACG):
 @patch
 def _curvature(self:EACG, stats:dict, keys:dict) -> tuple:
     "The bias blocks C_1..C_k of the step's statistics, and the solver's factors of each layer (damping included)."
-    C = curvature_blocks(stats, [l.linear.weight for l in self.layers], self.curvature, self.gamma, self.criterion)
+    C = curvature_blocks(stats, shift_weights(self.layers, self.capture.in_shapes), self.curvature, self.gamma, self.criterion)
     make, factors = SOLVERS[self.solver].factors, [None] * len(C)
     if make is not None:
         for t, (_, g) in keys.items(): factors[t] = make(self, t, C[t], stats, g['damping']) | dict(damping=g['damping'])

@@ -15,7 +15,7 @@ from torch import nn
 
 from .criteria import CRITERIA, known_convexity
 from .expectation import batch_statistics, ea_recursion
-from .network import fcnn_layers
+from .network import fcnn_layers, input_shapes, shift_weights
 
 # %% ../nbs/05_pch.ipynb #978b8df1
 def pos_eig(A:torch.Tensor, # a symmetric matrix (or a batch of them)
@@ -99,13 +99,12 @@ def curvature_statistics(curvature:str) -> tuple:
 PROPAGATED = frozenset({'out_hess', 'dd', 'dd_upper', 'diag'})  # statistics of a curvature that Eq. (6) carries from the output back
 
 def check_layers(curvature:str, layers:list):
-    "`ValueError` where `curvature` propagates its blocks back by Eq. (6) but a layer is not an nn.Linear, or pooling follows it."
+    "`ValueError` where `curvature` carries its blocks back by Eq. (6) but a convolution follows a linear layer (its channels would split that layer's units)."
     if not PROPAGATED & set(curvature_statistics(curvature)): return
-    for t, l in enumerate(layers, 1):
-        if not isinstance(l.linear, nn.Linear) or any(not isinstance(m, nn.Flatten) for m in l.after):
-            odd = l.linear if not isinstance(l.linear, nn.Linear) else next(m for m in l.after if not isinstance(m, nn.Flatten))
-            raise ValueError(f'curvature={curvature!r} carries the bias blocks back through the layers by Eq. (6), derived for nn.Linear layers; '
-                             f"layer {t} has {type(odd).__name__}: use curvature='fisher', whose blocks come from each layer's own gradients")
+    for t, (a, b) in enumerate(zip(layers, layers[1:]), 2):
+        if isinstance(a.linear, nn.Linear) and not isinstance(b.linear, nn.Linear):
+            raise ValueError(f'curvature={curvature!r} carries the bias blocks back through the layers by Eq. (6), but layer {t} '
+                             f"({type(b.linear).__name__}) follows an nn.Linear layer: use curvature='fisher', whose blocks come from each layer's own gradients")
 
 # %% ../nbs/05_pch.ipynb #3a2040a3
 def _pch_blocks(stats, weights, gamma, criterion):
@@ -143,7 +142,8 @@ def bias_curvature(model:nn.Sequential, # an FCNN (see `fcnn_layers`)
                   ) -> list:
     "The bias blocks C_1..C_k (first layer first) of `curvature` on the batch (x, y)."
     check_curvature(curvature, gamma, criterion)
-    check_layers(curvature, fcnn_layers(model))
+    layers = fcnn_layers(model)
+    check_layers(curvature, layers)
     stats = batch_statistics(model, criterion, x, y, curvature_statistics(curvature))
-    weights = [l.linear.weight.detach() for l in fcnn_layers(model)]
+    weights = [w.detach() for w in shift_weights(layers, input_shapes(model, layers, x))]
     return curvature_blocks(stats, weights, curvature, gamma, criterion)

@@ -23,19 +23,21 @@ CONFIGS = [  # (wrapper, method, criterion)
 
 
 AMORTISED = [('ddp', 'eacg-pch1', 'ce'), ('plain', 'kfi-pch1', 'nonconvex')]  # three steps with curvature_every=2
+CNN_CONFIGS = [('ddp', 'eacg-pch1', 'ce'), ('plain', 'kfi-fisher', 'nonconvex'), ('ddp', 'cg-gn', 'ce')]  # a CNN: blocks carried back and own
 IGNORED = [1, 2, 8]  # rows whose class is ignore_index: two in the first shard of [7, 5], one in the second
 
 
 def criterion(name): return nn.CrossEntropyLoss() if name == 'ce' else NonConvexLoss()
 
 
-def problem(seed=0):
-    "The same model and whole batch in every process."
+def problem(seed=0, cnn=False):
+    "The same model and whole batch in every process: the MLP, or a CNN (padded convolution, max pooling, convolution, flatten, linear)."
     torch.manual_seed(seed)
-    model = mlp(SIZES).double()
+    if cnn: model = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.Tanh(), nn.MaxPool2d(2), nn.Conv2d(3, 4, 2), nn.Sigmoid(), nn.Flatten(), nn.Linear(16, 3)).double()
+    else: model = mlp(SIZES).double()
     for p in model.parameters(): nn.init.normal_(p, std=.8)
-    x, y = torch.randn(12, SIZES[0], dtype=torch.float64), torch.randint(0, SIZES[-1], (12,))
-    return model, x, y
+    x = torch.randn(12, 2, 6, 6, dtype=torch.float64) if cnn else torch.randn(12, SIZES[0], dtype=torch.float64)
+    return model, x, torch.randint(0, 3, (12,))
 
 
 def one_step(model, net, method, crit, x, y, steps=1, every=1):
@@ -61,9 +63,9 @@ def worker(rank, world, port, shards, task, out):
     try:
         lo, hi = sum(shards[:rank]), sum(shards[:rank + 1])
         results = {}
-        if task == 'steps':
-            for wrapper, method, crit_name in CONFIGS:
-                model, x, y = problem()
+        if task in ('steps', 'cnn'):
+            for wrapper, method, crit_name in (CONFIGS if task == 'steps' else CNN_CONFIGS):
+                model, x, y = problem(cnn=task == 'cnn')
                 net = nn.parallel.DistributedDataParallel(model) if wrapper == 'ddp' else model
                 opt = one_step(model, net, method, criterion(crit_name), x[lo:hi], y[lo:hi])
                 results[(wrapper, method, crit_name)] = ([p.detach() for p in model.parameters()], opt.communicated_bytes)
@@ -113,12 +115,12 @@ def run(world, shards, task):
         return [torch.load(Path(tmp) / f'rank{r}.pt', weights_only=False) for r in range(world)]
 
 
-@pytest.mark.parametrize('shards', [[7, 5], [5, 4, 3]], ids=['2 ranks', '3 ranks'])
-def test_step_equals_single_process(shards):
-    results = run(len(shards), shards, 'steps')
-    for config in CONFIGS:
+@pytest.mark.parametrize('shards, task', [([7, 5], 'steps'), ([5, 4, 3], 'steps'), ([7, 5], 'cnn')], ids=['2 ranks', '3 ranks', 'a CNN on 2 ranks'])
+def test_step_equals_single_process(shards, task):
+    results = run(len(shards), shards, task)
+    for config in (CONFIGS if task == 'steps' else CNN_CONFIGS):
         _, method, crit_name = config
-        model, x, y = problem()
+        model, x, y = problem(cnn=task == 'cnn')
         one_step(model, model, method, criterion(crit_name), x, y)
         want = [p.detach() for p in model.parameters()]
         for r, res in enumerate(results):
