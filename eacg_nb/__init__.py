@@ -7,6 +7,7 @@ from .backprop import *
 from .criteria import *
 from .hessian import *
 from .expectation import *
+from .capture import *
 from .pch import *
 from .solvers import *
 from .along import *

@@ -12,7 +12,7 @@ from torch import nn
 from torch.func import functional_call, hessian
 
 from .criteria import Criterion, as_criterion, known_convexity, output_derivatives
-from .expectation import batch_statistics
+from .capture import batch_statistics
 from .network import SHAPE_MODULES, derivatives, fcnn_layers, layer_kind
 from .pch import bias_curvature, pos_eig
 

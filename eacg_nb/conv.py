@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-from .expectation import batch_statistics
+from .capture import batch_statistics
 from .network import ACTIVATIONS, FUNCTIONAL, LAYER_KINDS, POSITIONAL, SHAPE_MODULES, LayerKind, applied, fcnn_layers, layer_kind, mlp, weight_matrix
 
 # %% ../nbs/19_conv.ipynb #f1000008

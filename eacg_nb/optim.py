@@ -18,7 +18,7 @@ from torch import nn
 from .along import gauss_newton_gram, output_tangents  # the chapter on the curvature along the step
 from .criteria import Criterion, as_criterion
 from .distributed import all_reduce_means, is_distributed, setup, synchronise, unwrap  # the chapter on torch.distributed
-from .expectation import Capture, _autocast_off, statistic_requests
+from .capture import Capture, _autocast_off, statistic_requests
 from .network import fcnn_layers, shift_weights, weight_matrix
 from .pch import CURVATURES, check_curvature, check_layers, curvature_blocks, curvature_statistics, optimizer_curvatures
 from .solvers import (_per_block, bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,

@@ -14,7 +14,8 @@ import torch
 from torch import nn
 
 from .criteria import CRITERIA, known_convexity
-from .expectation import batch_statistics, ea_recursion
+from .capture import batch_statistics
+from .expectation import ea_recursion
 from .network import fcnn_layers, input_shapes, shift_weights
 
 # %% ../nbs/05_pch.ipynb #978b8df1
