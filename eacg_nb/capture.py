@@ -266,7 +266,7 @@ def _pulled_back(after:tuple, h:torch.Tensor, g:torch.Tensor) -> torch.Tensor:
 
 def _means(cap:Capture, req:dict, b:Batch) -> dict:
     "The means `req` over the rows of the joined passes in `b` (their gradients are those of the whole objective)."
-    k, B = len(cap.layers), len(b.h_in[0])
+    B = len(b.h_in[0])
     def per_layer(name, f, tensors): return [f(x) if req[name] is None or t in req[name] else None for t, x in enumerate(tensors)]
     out = {}
     with cap.paused():  # the criterion and activations are called again below, outside the training pass
@@ -277,15 +277,15 @@ def _means(cap:Capture, req:dict, b:Batch) -> dict:
             hidden = [derivatives(l.act, b.z[t], None if l.after else b.h_in[t + 1]) for t, l in enumerate(cap.layers[:-1])]
             if {'dd', 'dd_upper'} & set(req):
                 # a convolution's σ' has a row per sample and position: the mean over both (the convolutions chapter)
-                rows = [k.output_rows(l.linear, d1) for k, l, (_, d1, _) in zip(cap.kinds, cap.layers, hidden)]
+                rows = [kind.output_rows(l.linear, d1) for kind, l, (_, d1, _) in zip(cap.kinds, cap.layers, hidden)]
                 upper = [symmetric_matmul(r, r, alpha=1 / len(r), mirror='dd_upper' not in req) for r in rows]
                 if 'dd_upper' in req: out['dd_upper'] = upper
                 if 'dd' in req: out['dd'] = upper if 'dd_upper' not in req else [mirror_upper(u.clone()) for u in upper]
-            if 'diag' in req: out['diag'] = [k.gradient_rows(l.linear, d2 * _pulled_back(l.after, h, b.grad_in[t + 1])).sum(0)
-                                             for t, (k, l, (h, _, d2)) in enumerate(zip(cap.kinds, cap.layers, hidden))]
+            if 'diag' in req: out['diag'] = [kind.gradient_rows(l.linear, d2 * _pulled_back(l.after, h, b.grad_in[t + 1])).sum(0)
+                                             for t, (kind, l, (h, _, d2)) in enumerate(zip(cap.kinds, cap.layers, hidden))]
     # a layer's rows: for nn.Linear its gradients and inputs themselves; a convolution reduces them over positions (its chapter)
-    grads = lambda: [k.gradient_rows(l.linear, g) for k, l, g in zip(cap.kinds, cap.layers, b.grad_z)]
-    inputs = [k.input_rows(l.linear, h) for k, l, h in zip(cap.kinds, cap.layers, b.h_in)] if {'mean_h', 'second_h'} & set(req) else None
+    grads = lambda: [kind.gradient_rows(l.linear, g) for kind, l, g in zip(cap.kinds, cap.layers, b.grad_z)]
+    inputs = [kind.input_rows(l.linear, h) for kind, l, h in zip(cap.kinds, cap.layers, b.h_in)] if {'mean_h', 'second_h'} & set(req) else None
     if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g, alpha=B), grads())
     if 'mean_h' in req: out['mean_h'] = per_layer('mean_h', lambda h: h.mean(0), inputs)
     if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h, alpha=1 / B), inputs)

@@ -44,8 +44,9 @@ class ConvKind(LayerKind):
     def add_bias(self, m, z, bias): return z + bias.view(-1, *[1] * (m.weight.ndim - 2))
     def input_error(self, m, x):
         d = m.weight.ndim
-        if x.ndim == 2: return None  # flat images, unflattened before the first layer
-        return None if x.ndim == d and x.shape[1] == m.in_channels else f'shape (batch, {m.in_channels}, ...) with {d - 2} spatial dimensions to fit the first layer'
+        # flat images (unflattened before the first layer) hold a whole number of channels
+        fits = x.shape[1] % m.in_channels == 0 if x.ndim == 2 else x.ndim == d and x.shape[1] == m.in_channels
+        return None if fits else f'shape (batch, {m.in_channels}, ...) with {d - 2} spatial dimensions to fit the first layer'
 
 LAYER_KINDS.update({nn.Conv1d: ConvKind(), nn.Conv2d: ConvKind()})
 
@@ -80,8 +81,10 @@ def reduce_form_errors(model:nn.Module, # a chain that `fcnn_layers` reads
     stats = batch_statistics(model, criterion, x, y, ('fisher', 'second_h'))
     inputs = []  # h^{t-1} as each layer receives it
     hooks = [l.linear.register_forward_pre_hook(lambda m, args: inputs.append(args[0].detach())) for l in layers]
-    with torch.no_grad(): model(x)
-    for hook in hooks: hook.remove()
+    try:
+        with torch.no_grad(): model(x)
+    finally:
+        for hook in hooks: hook.remove()
     out = []
     for t, (l, h) in enumerate(zip(layers, inputs)):
         kind, W = layer_kind(l.linear), g[name[id(l.linear.weight)]].flatten(1)  # (B, n_t·n_{t-1}), row-major as W^t

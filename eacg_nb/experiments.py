@@ -96,14 +96,14 @@ def _option(argv, name): return argv[argv.index(name) + 1]
 def run_methods(argv:list) -> list: return argv[argv.index('--methods') + 1:argv.index('--lr')]
 
 def method_argv(argv:list, method:str) -> list:
-    "A stored run's arguments for one of its methods alone: its `--methods`, and the `--lr`, `--damping` items of the others dropped."
+    "A stored run's arguments for one of its methods alone: its `--methods`, and the `--lr`, `--damping` items of the others dropped (with the option where none is left)."
     out, option = [], None
     for a in argv:
         if a.startswith('--'): option = a
         elif option == '--methods' and a != method: continue
         elif option in ('--lr', '--damping') and '=' in a and not a.startswith(method + '='): continue
         out.append(a)
-    return out
+    return [a for a, after in zip(out, out[1:] + ['--']) if not (a in ('--lr', '--damping') and after.startswith('--'))]
 
 def search_runs(criterion:str) -> list:
     "(name, argv) of the search: one run per (learning rate, damping) with every method; SGD once per learning rate."

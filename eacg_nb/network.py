@@ -176,16 +176,30 @@ RESHAPES = (torch.flatten, 'flatten')  # a flatten from dimension 1 on: the layo
 
 class LayerKind:
     "How a module kind reads as the paper's layer z = W h + b: the rows of its statistics, and its map applied to a tangent."
-    def refusal(self, m:nn.Module) -> str|None: return None  # why this module cannot be a layer (None: it can)
-    def gradient_rows(self, m, g): return g  # per sample, ∇_b of the objective from ∇_z: (B, n_t)
-    def input_rows(self, m, h): return h  # per sample, the input whose outer products make the weight's factor: (B, n_{t-1})
-    def output_rows(self, m, x): return x  # a quantity of the output's shape as rows: one per sample (B, n_t), and per position after a convolution
-    def shift_weight(self, m, n_in:int, in_shape:tuple):  # W̃: how a shift of each of the n_in channels of the input (one sample's: in_shape), the same at every position, shifts z
+    def refusal(self, m:nn.Module) -> str|None:
+        "Why `m` cannot be a layer (None: it can)."
+        return None
+    def gradient_rows(self, m, g):
+        "Per sample, ∇_b of the objective from ∇_z: (B, n_t)."
+        return g
+    def input_rows(self, m, h):
+        "Per sample, the input whose outer products make the weight's factor: (B, n_{t-1})."
+        return h
+    def output_rows(self, m, x):
+        "A quantity of the output's shape as rows: one per sample (B, n_t), and per position after a convolution."
+        return x
+    def shift_weight(self, m, n_in:int, in_shape:tuple):
+        "W̃: how a shift of each of the n_in input channels (one sample's input: in_shape), the same at every position, shifts z."
         W = m.weight
         return W if W.shape[1] == n_in else W.view(len(W), n_in, -1).sum(-1)  # after a flatten: the positions of a channel summed
-    def apply(self, m, x, weight): return x @ weight.mT  # W x, without the bias, for x with any leading dimensions
-    def add_bias(self, m, z, bias): return z + bias
-    def input_error(self, m, x) -> str|None:  # why a batch x cannot be this first layer's input (None: it can)
+    def apply(self, m, x, weight):
+        "W x, without the bias, for x with any leading dimensions."
+        return x @ weight.mT
+    def add_bias(self, m, z, bias):
+        "z + b."
+        return z + bias
+    def input_error(self, m, x) -> str|None:
+        "Why a batch x cannot be this first layer's input (None: it can)."
         fits = x.ndim >= 2 and x[0].numel() == m.in_features  # more than two dimensions: a flatten before the first layer
         return None if fits else f'shape (batch, {m.in_features}) to fit the first layer'
 
@@ -202,7 +216,7 @@ def layer_kind(m:nn.Module) -> LayerKind|None:
     return next((k for cls, k in LAYER_KINDS.items() if isinstance(m, cls)), None)
 
 def shift_weights(layers:list, in_shapes:list) -> list:
-    "W̃^t of every layer, given one sample's input shape of each: W^t itself in an FCNN; summed over the taps, or the positions of each input channel, after a convolution."
+    "W̃^t of every layer, given one sample's input shape of each: W^t itself in an FCNN; summed over the taps, or the positions of each input channel, after a convolution (W^1 as it is: Eq. 6 never reads it)."
     return [l.linear.weight if t == 0 else layer_kind(l.linear).shift_weight(l.linear, len(layers[t - 1].linear.weight), in_shapes[t])
             for t, l in enumerate(layers)]
 

@@ -99,13 +99,23 @@ def curvature_statistics(curvature:str) -> tuple:
 
 PROPAGATED = frozenset({'out_hess', 'dd', 'dd_upper', 'diag'})  # statistics of a curvature that Eq. (6) carries from the output back
 
+def _scales_shifts(m:nn.Module) -> bool:
+    "Whether average pooling `m` divides a window by more than its input entries (counted padding, or divisor_override): a shift of its input then shrinks at the borders."
+    if not isinstance(m, (nn.AvgPool1d, nn.AvgPool2d)): return False
+    pad = m.padding if isinstance(m.padding, tuple) else (m.padding,)
+    return (any(pad) and m.count_include_pad) or getattr(m, 'divisor_override', None) is not None
+
 def check_layers(curvature:str, layers:list):
-    "`ValueError` where `curvature` carries its blocks back by Eq. (6) but a convolution follows a linear layer (its channels would split that layer's units)."
+    "`ValueError` where `curvature` carries its blocks back by Eq. (6) through what it cannot: a convolution after a linear layer (its channels would split that layer's units), average pooling that scales a shift."
     if not PROPAGATED & set(curvature_statistics(curvature)): return
+    fix = "use curvature='fisher', whose blocks come from each layer's own gradients"
     for t, (a, b) in enumerate(zip(layers, layers[1:]), 2):
         if isinstance(a.linear, nn.Linear) and not isinstance(b.linear, nn.Linear):
             raise ValueError(f'curvature={curvature!r} carries the bias blocks back through the layers by Eq. (6), but layer {t} '
-                             f"({type(b.linear).__name__}) follows an nn.Linear layer: use curvature='fisher', whose blocks come from each layer's own gradients")
+                             f'({type(b.linear).__name__}) follows an nn.Linear layer: {fix}')
+    if (pool := next((m for l in layers for m in l.after if _scales_shifts(m)), None)) is not None:
+        raise ValueError(f'curvature={curvature!r} carries the bias blocks back by Eq. (6), but {pool} counts its padding (or divisor_override) '
+                         f'in its mean, which scales a channel\'s shift at the borders: pass count_include_pad=False, or {fix}')
 
 # %% ../nbs/05_pch.ipynb #3a2040a3
 def _pch_blocks(stats, weights, gamma, criterion):
