@@ -427,4 +427,5 @@ d = { 'settings': { 'branch': 'main',
                                   'eacg_nb.training.rng_state': ('training.html#rng_state', 'eacg_nb/training.py'),
                                   'eacg_nb.training.save_checkpoint': ('training.html#save_checkpoint', 'eacg_nb/training.py'),
                                   'eacg_nb.training.save_history': ('training.html#save_history', 'eacg_nb/training.py'),
+                                  'eacg_nb.training.seed_everything': ('training.html#seed_everything', 'eacg_nb/training.py'),
                                   'eacg_nb.training.set_rng_state': ('training.html#set_rng_state', 'eacg_nb/training.py')}}}

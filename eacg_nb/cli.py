@@ -29,7 +29,7 @@ from .conv import cnn_2c2d, cnn_3c3d
 from .network import ACTIVATIONS, PAPER_HIDDEN, mlp
 from .optim import STEP_LENGTHS
 from .hessian_errors import HessianErrorTracker, format_table
-from .training import TrainingDiverged, fit, plot_histories, save_history
+from .training import TrainingDiverged, fit, plot_histories, save_history, seed_everything
 
 # %% ../nbs/12_cli.ipynb #763c8ab8
 class UsageError(Exception):
@@ -276,7 +276,7 @@ def run(args, argv:list|None=None,
     histories = {}
     for method in args.methods:
         if interrupt is not None: interrupt.check()
-        torch.manual_seed(args.seed)
+        seed_everything(args.seed)
         model = make_model().to(device)
         if is_distributed(): model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == 'cuda' else None)
         if method in refused:

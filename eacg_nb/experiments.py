@@ -27,7 +27,7 @@ from .complexity import side_by_side
 from .criteria import NonConvexLoss
 from .data import dataloaders
 from .network import PAPER_HIDDEN, mlp
-from .training import TrainingDiverged, fit
+from .training import TrainingDiverged, fit, seed_everything
 
 # %% ../nbs/13_experiments.ipynb #07807689
 def compare(methods:dict, # method name -> hyper-parameters (lr, damping, ...)
@@ -41,7 +41,7 @@ def compare(methods:dict, # method name -> hyper-parameters (lr, damping, ...)
     "Histories of each method trained from the same initial weights and batches."
     histories = {}
     for name, hyper in methods.items():
-        torch.manual_seed(seed)
+        seed_everything(seed)
         model = mlp([data.n_in, *hidden, data.n_classes], act).to(device)
         opt = make_optimizer(name.split('@')[0], model, criterion, **hyper)
         train_dl, test_dl = dataloaders(data, batch_size, seed=seed)
