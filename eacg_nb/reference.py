@@ -28,21 +28,51 @@ def _scalar_derivatives(act:nn.Module, z:torch.Tensor):
     flat = z.reshape(-1)
     return vmap(grad(f))(flat).view_as(z), vmap(grad(grad(f)))(flat).view_as(z)
 
-def per_sample_terms(model:nn.Sequential, criterion, x:torch.Tensor, y:torch.Tensor) -> dict:
-    "The forward pass (h, z), per-sample ∇_z ξ_i, output Hessians, σ', σ'' and the mean gradients, in float64."
+def _first_input(model:nn.Module, first:nn.Module, x:torch.Tensor) -> torch.Tensor:
+    "What the model's own forward hands its first layer (after any flatten or unflatten before it)."
+    seen = []
+    hook = first.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach()))
+    try:
+        with torch.no_grad(): model(x)
+    finally: hook.remove()
+    return seen[0]
+
+def _weight_input(linear:nn.Module, h:torch.Tensor) -> torch.Tensor:
+    "Each sample's input to the weight, (B, n_in): ∂(output 0, averaged over positions)/∂(row 0 of W); h for nn.Linear, a convolution's mean patch."
+    out0 = lambda w, hi: functional_call(linear, {'weight': w}, (hi[None],))[0, 0].mean()
+    return vmap(grad(out0), in_dims=(None, 0))(linear.weight.detach(), h)[:, 0].flatten(1)
+
+def _channel_shift_weight(layer, nxt:nn.Module, a:torch.Tensor) -> torch.Tensor:
+    "W̃ of Eq. (6): d(next pre-activation, averaged over samples and positions)/dδ for δ added to every position of each channel of the activation output a."
+    def mean_output(delta):
+        y = a + delta.view(1, -1, *[1] * (a.ndim - 2))
+        for m in layer.after: y = m(y)
+        z = nxt(y)
+        return z.movedim(1, -1).reshape(-1, z.shape[1]).mean(0)
+    return jacrev(mean_output)(a.new_zeros(a.shape[1]))
+
+def per_sample_terms(model:nn.Module, criterion, x:torch.Tensor, y:torch.Tensor) -> dict:
+    "Per layer, in float64: the weight's per-sample inputs h, B ∇ at the activation outputs, position-summed B ∇_z ξ_i, σ', σ'', W̃; the output Hessians and the mean gradients."
     layers, B = fcnn_layers(model), len(x)
-    h, zs, hs = x, [], [x]
-    for l in layers:
+    h, zs, acts, ins = _first_input(model, layers[0].linear, x), [], [], []
+    for l in layers:  # the chain by hand, keeping z^t and σ(z^t)
+        ins.append(h)
         zs.append(l.linear(h))
-        h = l.act(zs[-1]) if l.act is not None else zs[-1]
-        hs.append(h)
+        acts.append(l.act(zs[-1]) if l.act is not None else zs[-1])
+        h = acts[-1]
+        for m in l.after: h = m(h)
     loss = criterion(h, y)
     params = [p for l in layers for p in l.linear.parameters()]
-    grads = torch.autograd.grad(loss, zs + params)
+    grads = torch.autograd.grad(loss, zs + acts[:-1] + params)
+    g_z, g_act, g_p = grads[:len(zs)], grads[len(zs):2 * len(zs) - 1], grads[2 * len(zs) - 1:]
     one = lambda logits, target: criterion(logits[None], target[None])
-    return dict(layers=layers, h=[t.detach() for t in hs], G=[B * g for g in grads[:len(zs)]],
-                grads=dict(zip(params, grads[len(zs):])), out_hess=vmap(hessian(one))(h.detach(), y),
+    per_position_sum = lambda g: B * g.reshape(B, g.shape[1], -1).sum(-1)  # a convolution's bias gradient sums over positions
+    return dict(layers=layers, h=[_weight_input(l.linear, i.detach()) for l, i in zip(layers, ins)] + [h.detach()],
+                G=[per_position_sum(g) for g in g_z], G_act=[B * g for g in g_act],
+                shift=[None] + [_channel_shift_weight(l, nxt.linear, a.detach()) for l, nxt, a in zip(layers, layers[1:], acts)],
+                grads=dict(zip(params, g_p)), out_hess=vmap(hessian(one))(h.detach(), y),
                 derivs=[_scalar_derivatives(l.act, z.detach()) if l.act is not None else None for l, z in zip(layers, zs)])
+
 
 # %% ../nbs/16_reference.ipynb #c910253b
 def _abs_eig(A:torch.Tensor) -> torch.Tensor:
@@ -60,12 +90,13 @@ def reference_bias_blocks(s:dict, # what `per_sample_terms` returns
     top = s['out_hess'].mean(0)
     blocks = [_abs_eig(top) if curvature in ('pch1', 'pch2', 'pch') else top]
     for t in range(len(s['layers']) - 1, 0, -1):
-        W = s['layers'][t].linear.weight.detach()
+        W = s['shift'][t]
         d1, d2 = s['derivs'][t - 1]
-        D = (d2 * (s['G'][t] @ W)).mean(0)
+        D = (d2 * s['G_act'][t - 1]).reshape(B, d2.shape[1], -1).sum(-1).mean(0)  # summed over positions
         if curvature == 'gn': D = torch.zeros_like(D)
         elif curvature != 'hessian': D = torch.where(D < 0, gamma * D, D)
-        blocks.insert(0, (W.T @ blocks[0] @ W) * (d1.T @ d1 / B) + torch.diag(D))
+        rows = d1.movedim(1, -1).reshape(-1, d1.shape[1])  # a row per sample (and position)
+        blocks.insert(0, (W.T @ blocks[0] @ W) * (rows.T @ rows / len(rows)) + torch.diag(D))
     return blocks
 
 # %% ../nbs/16_reference.ipynb #e33e32fa
@@ -88,7 +119,7 @@ def _kfi_direction(C, A, g, damping):
 
 def _float64(x, y): return x.double(), (y.double() if y.dtype.is_floating_point else y)
 
-def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
+def dense_reference_step(model:nn.Module, # a small network that `fcnn_layers` reads (an FCNN or a CNN); it is not changed
                          criterion, # the mean-reduced criterion(logits, target)
                          x:torch.Tensor, y:torch.Tensor, # the batch
                          curvature:str='pch1', # 'pch1', 'pch2', 'pch', 'gn' or 'fisher'
@@ -100,10 +131,9 @@ def dense_reference_step(model:nn.Sequential, # a small FCNN; it is not changed
                          trust_radius:float|None=None, # the update scaled down to this length in that model's metric (None: never)
                          previous:dict|None=None, # parameter of `model` -> its previous update, one more direction of the model (momentum)
                         ) -> list:
-    "The parameters after one `EACG` step, per nn.Linear: [(W', b' or None), ...], in float64, from dense matrices."
+    "The parameters after one `EACG` step, per layer: [(W', b' or None), ...], in float64, from dense matrices."
     start, model = model, copy.deepcopy(model).double()
     layers = fcnn_layers(model)
-    if any(not isinstance(l.linear, nn.Linear) or l.after for l in layers): raise ValueError('the dense reference is for chains of nn.Linear layers and activations')
     if any(l.linear.weight.numel() > 4096 for l in layers): raise ValueError('the dense reference is for layers of at most 4096 weights')
     s = per_sample_terms(model, criterion, *_float64(x, y))
     # a reusing step takes C_t, and KFI's E[h hᵀ], from the step that computed them; the gradients and E[h] of EA-CG are its own
