@@ -106,19 +106,20 @@ BASELINES = {
 
 def method_names(criterion=None, paper:bool=False) -> list:
     "The names `make_optimizer` accepts (the paper's grid only if `paper`), without Gauss-Newton for a criterion not known to be convex."
-    names = list(PAPER_METHODS) if paper else list(BASELINES) + [f'{s}-{c}' for s in GRID_SOLVERS for c in GRID_CURVATURES]
+    names = list(PAPER_METHODS) if paper else ['defaults', *BASELINES] + [f'{s}-{c}' for s in GRID_SOLVERS for c in GRID_CURVATURES]
     return [n for n in names if not (n.endswith('-gn') and criterion is not None and known_convexity(criterion) is not True)]
 
-def make_optimizer(name:str, # one of `BASELINES`, or '<solver>-<curvature>', see `method_names`
+def make_optimizer(name:str, # 'defaults' (`EACG(model, criterion)`), one of `BASELINES`, or '<solver>-<curvature>', see `method_names`
                    model:torch.nn.Sequential, # the FCNN
                    criterion, # the criterion the training loop calls
-                   lr:float|None=None, # step size (None: the baseline's documented one, or the paper's η)
-                   **hyper, # EACG's other arguments (damping, max_cg, momentum, ...; `PAPER`'s by default), which a baseline ignores; a baseline's own options (Adam's betas)
+                   lr:float|None=None, # step size (None: the baseline's documented one, the defaults' or the paper's η)
+                   **hyper, # EACG's other arguments (damping, max_cg, momentum, ...; `PAPER`'s by default, EACG's own for 'defaults'), which a baseline ignores; a baseline's own options (Adam's betas)
                   ) -> torch.optim.Optimizer:
     "The optimizer of the grid called `name`."
     if name in BASELINES:  # the options of EACG are set for every method of a run; the others are the baseline's own
         own = {k: v for k, v in hyper.items() if k not in inspect.signature(EACG).parameters}
         return BASELINES[name].make(model.parameters(), BASELINES[name].lr if lr is None else lr, **own)
+    if name == 'defaults': return EACG(model, criterion, **hyper | ({} if lr is None else dict(lr=lr)))
     solver, _, curvature = name.partition('-')
     if solver not in GRID_SOLVERS or curvature not in optimizer_curvatures():
         raise ValueError(f"unknown method {name!r}; known: {', '.join(method_names())} (or 'pch' with gamma)")

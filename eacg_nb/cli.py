@@ -9,6 +9,7 @@ __all__ = ['DEFAULT_LR', 'NETWORKS', 'CLI_CRITERIA', 'UsageError', 'CliCriterion
 
 # %% ../nbs/12_cli.ipynb #e527284d
 import argparse
+import inspect
 import json
 import os
 import platform
@@ -27,7 +28,7 @@ from .criteria import NonConvexLoss
 from .data import DATASETS, dataloaders, load_dataset, one_hot_targets, validation_split
 from .conv import cnn_2c2d, cnn_3c3d
 from .network import ACTIVATIONS, PAPER_HIDDEN, mlp
-from .optim import STEP_LENGTHS
+from .optim import EACG, STEP_LENGTHS
 from .hessian_errors import HessianErrorTracker, format_table
 from .training import TrainingDiverged, fit, plot_histories, save_history, seed_everything
 
@@ -54,6 +55,7 @@ _POSITIVE = _checked(float, lambda v: v > 0, 'a number > 0')
 _BOUND = _checked(lambda text: None if text == 'none' else float(text), lambda v: v is None or v > 0, "a number > 0 or 'none'")
 _FRACTION = _checked(float, lambda v: 0 <= v < 1, 'a number in [0, 1)')
 DEFAULT_LR = dict(lr=.05, model=1., layers=1.)  # EA-CG and KFI by their --step-length: the paper's η, the model's whole step; the baselines' are their own
+_OWN = {k: p.default for k, p in inspect.signature(EACG).parameters.items()}  # the method 'defaults' is EACG(model, criterion): its own η and α
 
 class CliCriterion(NamedTuple):
     "A criterion `--criterion` names."
@@ -112,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument('--delta', type=float, default=5., help='δ of Eq. (14) (default: 5)')
     n.add_argument('--eps', type=float, default=.2, help='ε of Eq. (14) (default: 0.2)')
     o = p.add_argument_group('methods and hyper-parameters')
-    o.add_argument('--methods', nargs='+', default=['sgd', 'eacg-pch1'], help=f"methods to train, one after the other (default: sgd eacg-pch1); any of: {', '.join(method_names())}")
+    o.add_argument('--methods', nargs='+', default=['sgd', 'eacg-pch1'], help=f"methods to train, one after the other (default: sgd eacg-pch1); any of: {', '.join(method_names())}. 'defaults' is EACG(model, criterion) as it stands: --lr and --damping set its η and starting α, the other options below set the paper's grid methods only")
     o.add_argument('--epochs', type=_COUNT, default=100, help='epochs to train (default: 100)')
     o.add_argument('--batch-size', type=_COUNT, default=100, help='samples per step (default: 100)')
     o.add_argument('--lr', nargs='+', default=None, metavar='LR', help=f"learning rate η: a number for every method and/or method=number (default: {DEFAULT_LR['model']} with --step-length model or layers, {DEFAULT_LR['lr']} with lr; " + ', '.join(f'{m} {b.lr:g}' for m, b in BASELINES.items()) + ')')
@@ -165,12 +167,13 @@ def per_method(items:list|None, # '--lr'-style items: 'number' for every method,
     return {m: values.get(m, default(m) if every is None else every) for m in methods}
 
 def learning_rates(items:list|None, methods:list, step_length:str='lr') -> dict:
-    "Per-method learning rates from '--lr' items (None: a baseline's own, `DEFAULT_LR` of `step_length` for EA-CG and KFI)."
-    return per_method(items, methods, lambda m: BASELINES[m].lr if m in BASELINES else DEFAULT_LR[step_length], '--lr', lambda v: v > 0, '> 0')
+    "Per-method learning rates from '--lr' items (None: a baseline's own, EACG's for 'defaults', `DEFAULT_LR` of `step_length` for the grid's EA-CG and KFI)."
+    own = lambda m: BASELINES[m].lr if m in BASELINES else _OWN['lr'] if m == 'defaults' else DEFAULT_LR[step_length]
+    return per_method(items, methods, own, '--lr', lambda v: v > 0, '> 0')
 
 def dampings(items:list|None, methods:list) -> dict:
-    "Per-method α from '--damping' items (None: 0.005)."
-    return per_method(items, methods, lambda m: .005, '--damping', lambda v: 0 < v < 1, 'in (0, 1)')
+    "Per-method α from '--damping' items (None: EACG's for 'defaults', 0.005 for the others)."
+    return per_method(items, methods, lambda m: _OWN['damping'] if m == 'defaults' else .005, '--damping', lambda v: 0 < v < 1, 'in (0, 1)')
 
 # %% ../nbs/12_cli.ipynb #c659a9d8
 def _table_row(r):
@@ -312,6 +315,7 @@ def run(args, argv:list|None=None,
 
 def _hyper(args, damping:float, method:str) -> dict:
     "The optimizer's arguments for `method` besides its learning rate."
+    if method == 'defaults': return dict(damping=damping)  # EACG(model, criterion) as it stands: the step options set the paper's grid
     hyper = dict(damping=damping, max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every,
                  reuse_cap=args.reuse_cap, max_update_norm=args.max_update_norm, step_length=args.step_length,
                  trust_radius=args.trust_radius, momentum=args.momentum, adaptive_damping=args.adaptive_damping)
