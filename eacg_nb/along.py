@@ -13,7 +13,7 @@ from torch.func import functional_call, hessian
 
 from .criteria import Criterion, as_criterion, known_convexity, output_derivatives
 from .capture import batch_statistics
-from .network import SHAPE_MODULES, derivatives, fcnn_layers, layer_kind
+from .network import SHAPE_MODULES, fcnn_layers, layer_derivatives, layer_kind
 from .pch import bias_curvature, pos_eig
 
 # %% ../nbs/18_along.ipynb #a1000006
@@ -23,6 +23,7 @@ def output_tangents(layers:list, # `fcnn_layers` of the model
                     steps:list, # per layer (d_W, d_b): the step of its weight and bias, None where one does not move
                     second:bool=False, # also the second derivative of the logits along the path θ + τd
                     by_layer:bool=False, # one first derivative per layer that moves, along its own part of d alone
+                    gains:list|None=None, # per layer, the recorded dropout gain after σ (None: no dropout)
                    ) -> tuple:
     "The logits' first (and second) derivative along θ + τd at τ = 0, per sample: (v, a), each (B, n_k); with `by_layer` v is (S, B, n_k) for the S layers that move, and a is None."
     if second and by_layer: raise ValueError('output_tangents: the second derivative is of the whole step, not by layer')
@@ -31,7 +32,7 @@ def output_tangents(layers:list, # `fcnn_layers` of the model
         m, kind, h = l.linear, layer_kind(l.linear), h_in[t]
         dW = None if dW is None else dW.view_as(m.weight)  # a solver may give a convolution's step as a matrix
         if v is None and dW is None and db is None: continue  # nothing below moves yet
-        needed = l.act is not None or l.after or dW is None  # z^t: for σ', pooling, or the shape of a bias-only step
+        needed = l.act is not None or l.norm is not None or l.after or l.drop or dW is None  # z^t: for σ', pooling, dropout, or the shape of a bias-only step
         zt = z[t] if z[t] is not None or not needed else m(h)
         own = None if dW is None else kind.apply(m, h, dW)  # this layer's own part of ż^t
         if db is not None: own = kind.add_bias(m, torch.zeros_like(zt) if own is None else own, db)
@@ -40,10 +41,10 @@ def output_tangents(layers:list, # `fcnn_layers` of the model
         if second:
             az = torch.zeros_like(dz) if a is None else kind.apply(m, a, m.weight)
             if dW is not None and v is not None: az = az + 2 * kind.apply(m, v, dW)  # (W + τ dW)(h + τ v + ...): the cross term twice
-        if l.act is None: x, v, a = zt, dz, (az if second else None)
+        if l.act is None and l.norm is None and not l.drop: x, v, a = zt, dz, (az if second else None)
         else:
             # h^t is the input of layer t+1 where no pooling follows: σ is not evaluated again
-            x, d1, d2 = derivatives(l.act, zt, None if l.after or t + 1 == len(layers) else h_in[t + 1])
+            x, d1, d2 = layer_derivatives(l, zt, None if t + 1 == len(layers) else h_in[t + 1], None if gains is None else gains[t])
             v = d1 * dz
             a = torch.addcmul(d1 * az, d2, dz * dz) if second else None
         for m in l.after:  # pooling and flatten are linear where they are differentiable: the second derivative passes as the first

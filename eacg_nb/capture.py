@@ -16,7 +16,7 @@ from torch import nn
 
 from .criteria import as_criterion, check_targets, mean_output_hessian
 from .expectation import mirror_upper, symmetric_matmul
-from .network import check_input, derivatives, fcnn_layers, layer_kind
+from .network import check_input, fcnn_layers, layer_derivatives, layer_kind
 
 # %% ../nbs/04a_capture.ipynb #6eadc526
 STATISTICS = ('out_hess', 'dd', 'dd_upper', 'diag', 'fisher', 'mean_h', 'second_h')
@@ -30,7 +30,7 @@ def statistic_fields(names) -> frozenset:
 class _Pass:
     "What one forward pass and the backward pass through it recorded."
     def __init__(self, k:int, accumulated:bool=False, statistics:tuple|None=None):
-        self.h_in, self.z, self.grad_z, self.grad_in = [None] * k, [None] * k, [None] * k, [None] * k
+        self.h_in, self.z, self.grad_z, self.grad_in, self.gain = [None] * k, [None] * k, [None] * k, [None] * k, [None] * k
         self.logits = self.target = self.loss = self.share = self.output = None
         self.accumulated = accumulated  # whether its backward pass wrote .grad (torch.autograd.grad does not)
         self.statistics = statistics  # what the step after it reads (None: not known, so it records everything and is never folded)
@@ -60,6 +60,7 @@ class Batch(NamedTuple):
     loss: torch.Tensor|None # the objective: the mean loss over all B samples, folded ones included
     count: int # B, folded samples included
     folded: Folded|None = None # the passes already reduced to sums (gradient accumulation), None where there are none
+    gain: list|None = None # per layer, the dropout masks after σ scaled by 1/(1-p), as the dropout's output (None: no dropout)
 
 def _remove_all(handles):
     for h in handles: h.remove()
@@ -76,6 +77,10 @@ class Capture:
         me = weakref.ref(self)  # the hooks must not keep the capture, and what it recorded, alive
         handles = [l.linear.register_forward_hook(_linear_hook(me, t)) for t, l in enumerate(self.layers)]
         handles.append(criterion.register_forward_hook(_criterion_hook(me)))
+        for t, l in enumerate(self.layers):
+            for m in l.drop:
+                before, after = _dropout_hooks(me, t)
+                handles += [m.register_forward_pre_hook(before), m.register_forward_hook(after)]
         handles += [p.register_post_accumulate_grad_hook(_accumulated_hook(me, p)) for l in self.layers for p in l.linear.parameters()]
         self._release = weakref.finalize(self, _remove_all, handles)
         self.recording, self.passes, self.backward_pass, self.folded = True, [], None, None
@@ -142,6 +147,33 @@ def _linear_hook(capture_ref, t):
             # the graph holds this hook: when the graph is freed, a pass no backward pass reached never will be
             weakref.finalize(started, _graph_freed, capture_ref, me)
     return torch.compiler.disable(hook)  # run eagerly under torch.compile: dynamo cannot guard the weak references and finalizers it keeps
+
+def _generator_state(device:torch.device) -> torch.Tensor:
+    return torch.cuda.get_rng_state(device) if device.type == 'cuda' else torch.get_rng_state()
+
+def _set_generator_state(device:torch.device, state:torch.Tensor):
+    if device.type == 'cuda': torch.cuda.set_rng_state(state, device)
+    else: torch.set_rng_state(state)
+
+def _dropout_hooks(capture_ref, t:int) -> tuple:
+    "Hooks that record the gain (mask / (1-p)) a dropout module of layer t drew: its draws made again on ones, the generator then where it was."
+    drawn_from = {}
+    def before(module, args):
+        if (cap := capture_ref()) is not None and cap.recording and torch.is_grad_enabled() and module.training and module.p > 0:
+            drawn_from['state'] = _generator_state(args[0].device)
+    def after(module, args, out):
+        state = drawn_from.pop('state', None)
+        if state is None or (cap := _active(capture_ref, out)) is None or not cap.passes: return
+        now = _generator_state(out.device)
+        _set_generator_state(out.device, state)
+        with torch.no_grad(): gain = module.forward(torch.ones_like(out))
+        _set_generator_state(out.device, now)
+        # a forward compiled by torch.compile draws its masks otherwise: a mask read wrong would be a wrong curvature, so say so
+        if not module.inplace and not torch.allclose(out.detach(), args[0].detach() * gain):
+            raise RuntimeError(f'the mask of {module} could not be drawn again (a compiled forward draws its own): EA-CG needs dropout run eagerly')
+        p = cap.passes[-1]
+        p.gain[t] = gain if p.gain[t] is None else p.gain[t] * gain.reshape(p.gain[t].shape)
+    return torch.compiler.disable(before), torch.compiler.disable(after)
 
 def _record(pass_ref, field:str, t:int|None, value):
     "A gradient hook's callback: `value` is `field` (of layer t) of the pass, if the pass is still kept."
@@ -230,7 +262,7 @@ def _join(cap:Capture, passes:list) -> tuple:
     shares = [None if p.share is None else float(p.share) for p in passes]
     loss = None if any(p.loss is None for p in passes) else sum((1. if s is None else s) * p.loss.to(dtypes[-1]) for s, p in zip(shares, passes))
     joined = Batch(layer('h_in'), layer('z'), layer('grad_z'), layer('grad_in'), join([p.logits for p in passes], dtypes[-1]),
-                   join([p.target for p in passes], None), loss, sum(counts))
+                   join([p.target for p in passes], None), loss, sum(counts), gain=layer('gain'))
     return joined, counts, shares
 
 def _batch(cap:Capture) -> Batch:
@@ -274,7 +306,7 @@ def _means(cap:Capture, req:dict, b:Batch) -> dict:
             out['out_hess'] = [mean_output_hessian(cap.criterion, b.logits, b.target)]
         if {'dd', 'dd_upper', 'diag'} & set(req):
             # h^t is the input of layer t+1, so the closed forms need not evaluate σ again
-            hidden = [derivatives(l.act, b.z[t], None if l.after else b.h_in[t + 1]) for t, l in enumerate(cap.layers[:-1])]
+            hidden = [layer_derivatives(l, b.z[t], b.h_in[t + 1], b.gain[t]) for t, l in enumerate(cap.layers[:-1])]
             if {'dd', 'dd_upper'} & set(req):
                 # a convolution's σ' has a row per sample and position: the mean over both (the convolutions chapter)
                 rows = [kind.output_rows(l.linear, d1) for kind, l, (_, d1, _) in zip(cap.kinds, cap.layers, hidden)]

@@ -81,7 +81,7 @@ class EACG(torch.optim.Optimizer):
                  max_cg:int=10, # most CG iterations per block
                  eps_cg:float=1e-5, # CG stops at ||r|| <= eps_cg ||b||
                  gamma:float|None=None, # γ <= 0 of Pos-Eig for curvature='pch'
-                 params=None, # parameters or parameter groups (dicts) of the model; all of them by default
+                 params=None, # parameters or parameter groups (dicts) of the model; all that require gradients by default
                  curvature_every:int=10, # compute the curvature (the bias blocks, and what the solver derives from them) every this many steps
                  reuse_cap:bool=True, # on a step that reuses the curvature, cap each layer's update at its norm on the step that computed it
                  max_update_norm:float|None=None, # cap the Euclidean norm of the whole update θ_new - θ (None: no cap, the paper's step)
@@ -108,7 +108,8 @@ class EACG(torch.optim.Optimizer):
         self.step_length, self.trust_radius, self.momentum = step_length, trust_radius, momentum
         self.layers = fcnn_layers(unwrap(model))
         check_layers(curvature, self.layers)
-        super().__init__(model.parameters() if params is None else params,
+        # by default the parameters that train: a frozen one (an eval-mode BatchNorm's, say) is not the optimizer's
+        super().__init__([p for p in model.parameters() if p.requires_grad] if params is None else params,
                          dict(lr=lr, damping=damping, max_cg=max_cg, eps_cg=eps_cg))
         self._where = {}
         for t, l in enumerate(self.layers):
@@ -408,7 +409,7 @@ def _subspace_model(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, b
     slot = {t: (i if self.step_length == 'layers' else 0) for i, t in enumerate(moving)}
     steps = [[None, None] for _ in self.layers]
     for (_, _, t, kind), d in zip(blocks, dirs): steps[t][kind == 'bias'] = d
-    V = output_tangents(self.layers, batch.h_in, batch.z, steps, by_layer=self.step_length == 'layers')[0]
+    V = output_tangents(self.layers, batch.h_in, batch.z, steps, by_layer=self.step_length == 'layers', gains=batch.gain)[0]
     V = V if self.step_length == 'layers' else V[None]
     n = len(V)
     prev = [self.state[p].get('previous_update') for p, *_ in blocks] if self.momentum else [None]
@@ -423,7 +424,7 @@ def _subspace_model(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, b
     if prev is not None:
         steps = [[None, None] for _ in self.layers]
         for (_, _, t, kind), q in zip(blocks, prev): steps[t][kind == 'bias'] = q
-        V = torch.cat([V, output_tangents(self.layers, batch.h_in, batch.z, steps)[0][None]])
+        V = torch.cat([V, output_tangents(self.layers, batch.h_in, batch.z, steps, gains=batch.gain)[0][None]])
         grads = [p.grad for p, *_ in blocks]
         cross = torch.stack([torch.vdot(d.flatten(), q.flatten()) for d, q in zip(dirs, prev)])
         s = torch.cat([s, torch.stack([torch.vdot(g.flatten(), q.flatten()) for g, q in zip(grads, prev)]).sum()[None]])
@@ -542,7 +543,7 @@ def _adapt_damping(self:EACG, blocks:list, batch, predicted:torch.Tensor):
     "The Levenberg-Marquardt rule: ρ on the step's batch, then every group's α scaled by ω or 1/ω, within the bounds."
     with self.capture.paused():  # the updated layers on the recorded inputs, outside any training pass
         h = batch.h_in[0]
-        for l in self.layers: h = l.forward(h)
+        for l, gain in zip(self.layers, batch.gain): h = l.forward(h, gain)  # the masks of the recorded pass
         actual = self.criterion(h, batch.target) - batch.loss
     actual, predicted = torch.stack([actual.to(predicted.dtype), predicted]).tolist()  # the one host transfer of a judged step
     if predicted == 0: return  # a zero gradient predicts nothing

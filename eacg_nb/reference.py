@@ -28,6 +28,13 @@ def _scalar_derivatives(act:nn.Module, z:torch.Tensor):
     flat = z.reshape(-1)
     return vmap(grad(f))(flat).view_as(z), vmap(grad(grad(f)))(flat).view_as(z)
 
+def _layer_derivatives(l, z:torch.Tensor):
+    "σ' and σ'' of layer l as a function of z^t, through an eval-mode BatchNorm before σ: its factor s by forward-mode autograd (s, s²)."
+    if l.norm is None: return _scalar_derivatives(l.act, z) if l.act is not None else None
+    y, s = torch.func.jvp(l.norm, (z,), (torch.ones_like(z),))  # the norm is affine: s is its slope
+    d1, d2 = _scalar_derivatives(l.act, y) if l.act is not None else (torch.ones_like(y), torch.zeros_like(y))
+    return d1 * s, d2 * s * s
+
 def _first_input(model:nn.Module, first:nn.Module, x:torch.Tensor) -> torch.Tensor:
     "What the model's own forward hands its first layer (after any flatten or unflatten before it)."
     seen = []
@@ -58,7 +65,8 @@ def per_sample_terms(model:nn.Module, criterion, x:torch.Tensor, y:torch.Tensor)
     for l in layers:  # the chain by hand, keeping z^t and σ(z^t)
         ins.append(h)
         zs.append(l.linear(h))
-        acts.append(l.act(zs[-1]) if l.act is not None else zs[-1])
+        pre = zs[-1] if l.norm is None else l.norm(zs[-1])  # σ's input
+        acts.append(l.act(pre) if l.act is not None else pre)
         h = acts[-1]
         for m in l.after: h = m(h)
     loss = criterion(h, y)
@@ -71,7 +79,7 @@ def per_sample_terms(model:nn.Module, criterion, x:torch.Tensor, y:torch.Tensor)
                 G=[per_position_sum(g) for g in g_z], G_act=[B * g for g in g_act],
                 shift=[None] + [_channel_shift_weight(l, nxt.linear, a.detach()) for l, nxt, a in zip(layers, layers[1:], acts)],
                 grads=dict(zip(params, g_p)), out_hess=vmap(hessian(one))(h.detach(), y),
-                derivs=[_scalar_derivatives(l.act, z.detach()) if l.act is not None else None for l, z in zip(layers, zs)])
+                derivs=[_layer_derivatives(l, z.detach()) for l, z in zip(layers, zs)])
 
 
 # %% ../nbs/16_reference.ipynb #c910253b
@@ -135,6 +143,7 @@ def dense_reference_step(model:nn.Module, # a small network that `fcnn_layers` r
     start, model = model, copy.deepcopy(model).double()
     layers = fcnn_layers(model)
     if any(l.linear.weight.numel() > 4096 for l in layers): raise ValueError('the dense reference is for layers of at most 4096 weights')
+    if any(l.drop for l in layers): raise ValueError('the dense reference is for networks without dropout: a mask is drawn per pass, and it draws none')
     s = per_sample_terms(model, criterion, *_float64(x, y))
     # a reusing step takes C_t, and KFI's E[h hᵀ], from the step that computed them; the gradients and E[h] of EA-CG are its own
     then = s if curvature_from is None else per_sample_terms(copy.deepcopy(curvature_from[0]).double(), criterion, *_float64(*curvature_from[1:]))
