@@ -95,6 +95,8 @@ def curvature_along(model:nn.Module, # an FCNN (see `fcnn_layers`)
                    ) -> dict:
     "∇fᵀd, dᵀGd and dᵀHd on the batch for the whole `step` ('whole') and for each of its blocks alone ((layer, 'weight'|'bias'), from 1)."
     layers, crit = fcnn_layers(model), as_criterion(criterion)
+    if any(l.after or l.drop or l.norm is not None for l in layers):
+        raise ValueError('curvature_along is for an FCNN: a chain of nn.Linear layers and activations, without pooling, flatten, dropout or BatchNorm')
     h, z, hs = x, [], [x]
     for l in layers: z.append(l.linear(h)); h = z[-1] if l.act is None else l.act(z[-1]); hs.append(h)  # one pass: the gradient's and the rows'
     grads = dict(zip(step, torch.autograd.grad(crit(h, y), list(step))))

@@ -24,6 +24,8 @@ class ForwardCache(NamedTuple):
 def forward_cache(model:torch.nn.Sequential, x:torch.Tensor) -> ForwardCache:
     "Run `model` on the batch `x` and keep h, h', h'' of every layer."
     layers = fcnn_layers(model)
+    if any(l.after or l.drop or l.norm is not None for l in layers):
+        raise ValueError('the recursion of Eq. (4) is for a chain of nn.Linear layers and activations, without pooling, flatten, dropout or BatchNorm')
     check_input(layers, x)
     h, dh, d2h = [x], [None], [None]
     for layer in layers:

@@ -73,13 +73,14 @@ class Capture:
         self.layers, self.criterion, self.into_grad = fcnn_layers(model), criterion, into_grad
         self.kinds = [layer_kind(l.linear) for l in self.layers]
         self.in_shapes = [None] * len(self.layers)  # one sample's input shape of each layer, at the last pass (a convolution's carried curvature reads it)
-        self.inplace = [getattr(l.act, 'inplace', False) for l in self.layers]
+        # an in-place activation, or an in-place dropout right after a layer without one, overwrites z^t after the hook saw it
+        self.inplace = [getattr(l.act, 'inplace', False) or (l.act is None and l.norm is None and any(m.inplace for m in l.drop)) for l in self.layers]
         me = weakref.ref(self)  # the hooks must not keep the capture, and what it recorded, alive
         handles = [l.linear.register_forward_hook(_linear_hook(me, t)) for t, l in enumerate(self.layers)]
         handles.append(criterion.register_forward_hook(_criterion_hook(me)))
         for t, l in enumerate(self.layers):
             for m in l.drop:
-                before, after = _dropout_hooks(me, t)
+                before, after = _dropout_hooks(me, t, m)
                 handles += [m.register_forward_pre_hook(before), m.register_forward_hook(after)]
         handles += [p.register_post_accumulate_grad_hook(_accumulated_hook(me, p)) for l in self.layers for p in l.linear.parameters()]
         self._release = weakref.finalize(self, _remove_all, handles)
@@ -155,11 +156,12 @@ def _set_generator_state(device:torch.device, state:torch.Tensor):
     if device.type == 'cuda': torch.cuda.set_rng_state(state, device)
     else: torch.set_rng_state(state)
 
-def _dropout_hooks(capture_ref, t:int) -> tuple:
-    "Hooks that record the gain (mask / (1-p)) a dropout module of layer t drew: its draws made again on ones, the generator then where it was."
-    drawn_from = {}
+def _dropout_hooks(capture_ref, t:int, dropout:nn.Module) -> tuple:
+    "Hooks that record the gain (mask / (1-p)) the dropout module of layer t drew: its draws made again on ones, the generator then where it was."
+    drawn_from, checked = {}, []
     def before(module, args):
-        if (cap := capture_ref()) is not None and cap.recording and torch.is_grad_enabled() and module.training and module.p > 0:
+        # a deep copy of the model carries the hooks along: only the module itself records
+        if module is dropout and (cap := capture_ref()) is not None and cap.recording and torch.is_grad_enabled() and module.training and module.p > 0:
             drawn_from['state'] = _generator_state(args[0].device)
     def after(module, args, out):
         state = drawn_from.pop('state', None)
@@ -169,8 +171,11 @@ def _dropout_hooks(capture_ref, t:int) -> tuple:
         with torch.no_grad(): gain = module.forward(torch.ones_like(out))
         _set_generator_state(out.device, now)
         # a forward compiled by torch.compile draws its masks otherwise: a mask read wrong would be a wrong curvature, so say so
-        if not module.inplace and not torch.allclose(out.detach(), args[0].detach() * gain):
-            raise RuntimeError(f'the mask of {module} could not be drawn again (a compiled forward draws its own): EA-CG needs dropout run eagerly')
+        # (checked on the first pass, which syncs a GPU once; NaN where the input was NaN is not a wrong mask)
+        if not checked and not module.inplace:
+            if not torch.allclose(out.detach(), args[0].detach() * gain, equal_nan=True):
+                raise RuntimeError(f'the mask of {module} could not be drawn again (a compiled forward draws its own): EA-CG needs dropout run eagerly')
+            checked.append(True)
         p = cap.passes[-1]
         p.gain[t] = gain if p.gain[t] is None else p.gain[t] * gain.reshape(p.gain[t].shape)
     return torch.compiler.disable(before), torch.compiler.disable(after)
@@ -259,10 +264,16 @@ def _join(cap:Capture, passes:list) -> tuple:
         x = parts[0] if len(parts) == 1 else torch.cat(parts)
         return x if dtype is None or x.dtype == dtype else x.to(dtype)
     layer = lambda field: [join([getattr(p, field)[t] for p in passes], dtypes[t]) for t in range(len(cap.layers))]
+    def gains(t):
+        "Layer t's dropout gains, ones for a pass that drew none (dropout off in it); None where no pass drew one."
+        shape = next((p.gain[t].shape[1:] for p in passes if p.gain[t] is not None), None)
+        if shape is None: return None
+        h = passes[0].h_in[t]
+        return join([p.gain[t] if p.gain[t] is not None else h.new_ones(len(p.h_in[0]), *shape) for p in passes], dtypes[t])
     shares = [None if p.share is None else float(p.share) for p in passes]
     loss = None if any(p.loss is None for p in passes) else sum((1. if s is None else s) * p.loss.to(dtypes[-1]) for s, p in zip(shares, passes))
     joined = Batch(layer('h_in'), layer('z'), layer('grad_z'), layer('grad_in'), join([p.logits for p in passes], dtypes[-1]),
-                   join([p.target for p in passes], None), loss, sum(counts), gain=layer('gain'))
+                   join([p.target for p in passes], None), loss, sum(counts), gain=[gains(t) for t in range(len(cap.layers))])
     return joined, counts, shares
 
 def _batch(cap:Capture) -> Batch:

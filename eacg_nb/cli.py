@@ -315,7 +315,9 @@ def run(args, argv:list|None=None,
 
 def _hyper(args, damping:float, method:str) -> dict:
     "The optimizer's arguments for `method` besides its learning rate."
-    if method == 'defaults': return dict(damping=damping)  # EACG(model, criterion) as it stands: the step options set the paper's grid
+    # EACG(model, criterion) as it stands: the step options set the paper's grid; adaptive damping, which judges ρ on one
+    # process's shard, is off under torch.distributed
+    if method == 'defaults': return dict(damping=damping) | (dict(adaptive_damping=False) if is_distributed() else {})
     hyper = dict(damping=damping, max_cg=args.max_cg, eps_cg=args.eps_cg, curvature_every=args.curvature_every,
                  reuse_cap=args.reuse_cap, max_update_norm=args.max_update_norm, step_length=args.step_length,
                  trust_radius=args.trust_radius, momentum=args.momentum, adaptive_damping=args.adaptive_damping)

@@ -6,7 +6,7 @@
 __all__ = ['ACTIVATIONS', 'PAPER_HIDDEN', 'FUNCTIONAL', 'POSITIONAL', 'RESHAPES', 'LAYER_KINDS', 'SHAPE_MODULES', 'DROPOUTS',
            'NORMS', 'Activation', 'register_activation', 'is_elementwise', 'autograd_derivatives', 'derivatives', 'mlp',
            'LayerKind', 'applied', 'layer_kind', 'shift_weights', 'input_shapes', 'weight_matrix', 'model_chain',
-           'Layer', 'layer_derivatives', 'batch_norm_scale', 'fcnn_layers', 'check_input']
+           'Layer', 'layer_derivatives', 'batch_norm_scale', 'check_norms', 'fcnn_layers', 'check_input']
 
 # %% ../nbs/00_network.ipynb #4cc312c1
 from typing import Callable, NamedTuple
@@ -319,12 +319,17 @@ DROPOUTS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)  # masks that 
 
 def batch_norm_scale(m:nn.Module, z:torch.Tensor) -> torch.Tensor:
     "s of an eval-mode BatchNorm, m(z) = s ⊙ z + c per channel, shaped to multiply z (B, C, ...); `ValueError` in training mode."
-    if m.training: raise ValueError(f'{m} is in training mode: it normalises by the batch, which couples the samples; call .eval() on it, '
-                                    'so that it applies its running statistics')
+    if m.training: raise ValueError(f'{m} is in training mode: it normalises by the batch, which couples the samples; call .eval() on it '
+                                    '(again after model.train(), which sets it back), so that it applies its running statistics')
     s = torch.rsqrt(m.running_var + m.eps) if m.weight is None else m.weight * torch.rsqrt(m.running_var + m.eps)
     return s.detach().to(z.dtype).view(-1, *[1] * (z.ndim - 2))
 
 NORMS = {nn.BatchNorm1d: batch_norm_scale, nn.BatchNorm2d: batch_norm_scale, nn.BatchNorm3d: batch_norm_scale}  # module -> its scale s
+
+def check_norms(layers:list):
+    "`ValueError` where a layer's folded BatchNorm is in training mode (it would normalise by the batch, and update its statistics)."
+    for l in layers:
+        if l.norm is not None and l.norm.training: batch_norm_scale(l.norm, l.linear.weight)
 
 def _norm_refusal(m:nn.Module) -> str|None:
     "Why a normalisation module of `NORMS` cannot be folded into the activation after it (None: it can)."
@@ -340,7 +345,7 @@ def _refusal(m:nn.Module, layers:list) -> str:
         return ('comes before the first layer' if not layers else 'follows another activation' if layers[-1].act is not None else
                 'follows dropout: put the activation before it' if layers[-1].drop else 'follows pooling: put the activation before it')
     if type(m) in NORMS: return _norm_refusal(m) or 'does not follow a layer directly: put a BatchNorm between a layer and its activation'
-    if type(m) in DROPOUTS:  # after a layer: its mask is folded into the activation, which pooling would separate it from
+    if isinstance(m, DROPOUTS):  # after a layer: its mask is folded into the activation, which pooling would separate it from
         return 'follows pooling: EA-CG folds a dropout mask into the activation before it, so put the dropout right after the activation'
     if isinstance(m, nn.modules.dropout._DropoutNd): return 'shifts as well as scales its input: EA-CG folds only a multiplying dropout mask into the activation'
     if any(True for _ in m.parameters()): return 'has parameters of its own, and is not a layer EA-CG knows (see LAYER_KINDS)'
@@ -368,7 +373,9 @@ def fcnn_layers(model:nn.Module, # an nn.Module whose forward is a chain of laye
             layers[-1] = layers[-1]._replace(act=m)  # an elementwise map commutes with a flatten
         elif type(m) in NORMS and layers and layers[-1] == Layer(layers[-1].linear, None) and _norm_refusal(m) is None:
             layers[-1] = layers[-1]._replace(norm=m)  # between the layer and its activation: part of σ
-        elif type(m) in DROPOUTS and (not layers or all(isinstance(a, nn.Flatten) for a in layers[-1].after)):
+        elif isinstance(m, DROPOUTS) and (not layers or all(isinstance(a, nn.Flatten) for a in layers[-1].after)):
+            if any(m is d for l in layers for d in l.drop):
+                raise ValueError(f'module {i} ({type(m).__name__}) is used twice: each use draws its own mask, so give every layer a dropout module of its own')
             # before the first layer it changes the recorded input only; after one, it multiplies σ (a flatten commutes with it)
             if layers: layers[-1] = layers[-1]._replace(drop=layers[-1].drop + (m,))
         else:

@@ -19,7 +19,7 @@ from .along import gauss_newton_gram, output_tangents  # the chapter on the curv
 from .criteria import Criterion, as_criterion
 from .distributed import all_reduce_means, is_distributed, setup, synchronise, unwrap  # the chapter on torch.distributed
 from .capture import Capture, _autocast_off, statistic_requests
-from .network import fcnn_layers, shift_weights, weight_matrix
+from .network import check_norms, fcnn_layers, shift_weights, weight_matrix
 from .pch import CURVATURES, check_curvature, check_layers, curvature_blocks, curvature_statistics, optimizer_curvatures
 from .solvers import (_per_block, bias_system, block_cg, ea_weight_system, kron_weight_system, relative_residual,
                              solve_exact)
@@ -132,7 +132,8 @@ class EACG(torch.optim.Optimizer):
 
     def _check_owned(self, group):
         for p in group['params']:
-            if p not in self._where: raise ValueError(f'a parameter of shape {tuple(p.shape)} is not a weight or bias of the nn.Linear layers of the model')
+            if p not in self._where: raise ValueError(f'a parameter of shape {tuple(p.shape)} is not a weight or bias of the layers of the model '
+                                                      '(a frozen one, such as an eval-mode BatchNorm\'s, is not the optimizer\'s: leave it out)')
 
     def add_param_group(self, group):
         super().add_param_group(group)
@@ -174,6 +175,7 @@ def _step(self, closure=None):
 def _newton_step(self):
     "The stages of a step: statistics, curvature (computed, or the stored one), block systems and their solution, update."
     cap, solver, keys = self.capture, SOLVERS[self.solver], self._layer_keys()
+    check_norms(self.layers)  # before anything changes
     # the passes were recorded for the step that the plan, made when the first of them started, says
     refresh = self._refresh_due() if self._plan is None else self._plan
     if not refresh and not self._curvature_fits(keys):

@@ -29,7 +29,7 @@ from .optim import EACG, NonFiniteError
 @torch.no_grad()
 def evaluate(model:nn.Module, criterion, loader) -> tuple:
     "Mean loss and accuracy of `model` over `loader` (targets as labels, or as rows whose largest entry is the class)."
-    model_was_training = model.training
+    modes = [(m, m.training) for m in model.modules()]  # each module's own: a frozen BatchNorm stays in evaluation mode
     model.eval()
     total, correct, n = 0., 0, 0
     device = next(model.parameters()).device
@@ -39,7 +39,7 @@ def evaluate(model:nn.Module, criterion, loader) -> tuple:
         total += criterion(out, y).item() * len(y)
         correct += (out.argmax(1) == (y if y.ndim == 1 else y.argmax(1))).sum().item()
         n += len(y)
-    model.train(model_was_training)
+    for m, training in modes: m.training = training
     return total / n, correct / n
 
 # %% ../nbs/11_training.ipynb #2e73eedf
@@ -124,8 +124,11 @@ def fit(model:nn.Module, # the network
     elapsed = history[-1]['seconds']
     start_loss = history[0]['train_loss']
     limit = diverge_factor * start_loss if diverge_factor is not None and start_loss > 0 else math.inf
+    # the modules a training model holds in evaluation mode (a frozen BatchNorm) stay there
+    held = [m for m in model.modules() if not m.training] if model.training else []
     for epoch in range(len(history), epochs + 1):
         model.train()
+        for m in held: m.eval()
         if hasattr(getattr(train_dl, 'sampler', None), 'set_epoch'): train_dl.sampler.set_epoch(epoch)  # DistributedSampler
         total, n, cg, steps, start = 0., 0, 0, 0, time.perf_counter()
         bar = tqdm(train_dl, desc=f'epoch {epoch}/{epochs}', leave=False, disable=not progress, file=sys.stderr)
