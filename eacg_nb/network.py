@@ -317,10 +317,13 @@ def layer_derivatives(l:Layer, z:torch.Tensor,
 
 DROPOUTS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)  # masks that multiply: each is folded into the activation before it
 
+def _in_training(m:nn.Module) -> str:
+    return (f'{m} is in training mode: it normalises by the batch, which couples the samples; call .eval() on it '
+            '(again after model.train(), which sets it back), so that it applies its running statistics')
+
 def batch_norm_scale(m:nn.Module, z:torch.Tensor) -> torch.Tensor:
     "s of an eval-mode BatchNorm, m(z) = s ⊙ z + c per channel, shaped to multiply z (B, C, ...); `ValueError` in training mode."
-    if m.training: raise ValueError(f'{m} is in training mode: it normalises by the batch, which couples the samples; call .eval() on it '
-                                    '(again after model.train(), which sets it back), so that it applies its running statistics')
+    if m.training: raise ValueError(_in_training(m))
     s = torch.rsqrt(m.running_var + m.eps) if m.weight is None else m.weight * torch.rsqrt(m.running_var + m.eps)
     return s.detach().to(z.dtype).view(-1, *[1] * (z.ndim - 2))
 
@@ -328,8 +331,7 @@ NORMS = {nn.BatchNorm1d: batch_norm_scale, nn.BatchNorm2d: batch_norm_scale, nn.
 
 def check_norms(layers:list):
     "`ValueError` where a layer's folded BatchNorm is in training mode (it would normalise by the batch, and update its statistics)."
-    for l in layers:
-        if l.norm is not None and l.norm.training: batch_norm_scale(l.norm, l.linear.weight)
+    if (m := next((l.norm for l in layers if l.norm is not None and l.norm.training), None)) is not None: raise ValueError(_in_training(m))
 
 def _norm_refusal(m:nn.Module) -> str|None:
     "Why a normalisation module of `NORMS` cannot be folded into the activation after it (None: it can)."
