@@ -38,20 +38,23 @@ def mean_patches(m:nn.Module, h:torch.Tensor) -> torch.Tensor:
 class ConvKind(LayerKind):
     "nn.Conv1d and nn.Conv2d as the paper's layer at every output position p: z_p = W a_p + b, W the kernel as a C_out × C_in·k matrix."
     def refusal(self, m):
-        if m.groups != 1: return f'has groups={m.groups}: a grouped (or depthwise) convolution is not supported yet, only groups=1'
         if m.padding_mode != 'zeros': return f"pads with {m.padding_mode!r}: only padding_mode='zeros' is supported"
         if isinstance(m.padding, str): return f"has padding={m.padding!r}: give the padding as numbers"
         return None
+    def groups(self, m): return m.groups  # row o of W reads the input channels of its group only
     def gradient_rows(self, m, g): return g.flatten(2).sum(-1)  # ∇_b = Σ_p ∇_{z_p}
     def input_rows(self, m, h): return mean_patches(m, h)  # ā = (1/P) Σ_p a_p: the "reduce" form
     def output_rows(self, m, x): return x.movedim(1, -1).flatten(0, -2)  # (B·P, C)
     def shift_weight(self, m, n_in, in_shape):
         # W̃ = Σ_j f_j W_j, f_j the share of output positions where tap j reads the input rather than padding (1 without padding)
-        f = mean_patches(m, m.weight.new_ones(1, *in_shape))[0]
-        return (weight_matrix(m.weight) * f).view(m.out_channels, m.in_channels, -1).sum(-1)
+        # (f is the same for every channel; a grouped convolution's W̃ is block diagonal: zero between a group's outputs and another's inputs)
+        W = weight_matrix(m.weight)
+        f = mean_patches(m, m.weight.new_ones(1, *in_shape))[0, :W.shape[1]]
+        taps = (W * f).view(m.out_channels, m.in_channels // m.groups, -1).sum(-1)
+        return taps if m.groups == 1 else torch.block_diag(*taps.view(m.groups, m.out_channels // m.groups, -1))
     def apply(self, m, x, weight):
         lead = x.shape[:x.ndim - weight.ndim + 1]  # (B,) or (S, B)
-        out = (F.conv1d if isinstance(m, nn.Conv1d) else F.conv2d)(x.flatten(0, len(lead) - 1), weight, None, m.stride, m.padding, m.dilation)
+        out = (F.conv1d if isinstance(m, nn.Conv1d) else F.conv2d)(x.flatten(0, len(lead) - 1), weight, None, m.stride, m.padding, m.dilation, m.groups)
         return out.unflatten(0, lead)
     def add_bias(self, m, z, bias): return z + bias.view(-1, *[1] * (m.weight.ndim - 2))
     def input_error(self, m, x):
@@ -100,9 +103,13 @@ def reduce_form_errors(model:nn.Module, # a chain that `fcnn_layers` reads
     out = []
     for t, (l, h) in enumerate(zip(layers, inputs)):
         kind, W = layer_kind(l.linear), g[name[id(l.linear.weight)]].flatten(1)  # (B, n_t·n_{t-1}), row-major as W^t
-        reduced = torch.einsum('bo,bk->bok', g[name[id(l.linear.bias)]], kind.input_rows(l.linear, h)).flatten(1)
+        n_out, groups = len(l.linear.weight), l.groups
+        # each row's input: its group's part of the layer's (a grouped convolution's rows read their own channels)
+        rows = kind.input_rows(l.linear, h).view(len(h), groups, -1).repeat_interleave(n_out // groups, 1)
+        reduced = torch.einsum('bo,bok->bok', g[name[id(l.linear.bias)]], rows).flatten(1)
         exact = W.T @ W / len(x)
-        kron = torch.kron(stats['fisher'][t], stats['second_h'][t])
+        exists = torch.block_diag(*[torch.ones(n_out // groups, rows.shape[-1], dtype=torch.bool)] * groups).flatten()  # the weights the layer has
+        kron = torch.kron(stats['fisher'][t], stats['second_h'][t])[exists][:, exists]
         out.append(dict(layer=t + 1, kind=type(l.linear).__name__, gradient=float((reduced - W).norm() / W.norm()),
                         fisher=float((kron - exact).norm() / exact.norm())))
     return out

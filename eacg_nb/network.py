@@ -182,6 +182,9 @@ class LayerKind:
     def gradient_rows(self, m, g):
         "Per sample, ∇_b of the objective from ∇_z: (B, n_t)."
         return g
+    def groups(self, m) -> int:
+        "Into how many groups the rows of W fall, each reading only its own share of the input channels (1: every row reads all of them)."
+        return 1
     def input_rows(self, m, h):
         "Per sample, the input whose outer products make the weight's factor: (B, n_{t-1})."
         return h
@@ -288,6 +291,11 @@ class Layer(NamedTuple):
     after: tuple = ()
     drop: tuple = () # dropout modules after σ: their masks are folded into σ's derivatives, not applied as `after`
     norm: nn.Module | None = None # an eval-mode BatchNorm between the layer and σ: a fixed affine map per channel, folded into σ
+
+    @property
+    def groups(self) -> int:
+        "Into how many groups the rows of W^t fall (`LayerKind.groups`)."
+        return layer_kind(self.linear).groups(self.linear)
 
     def forward(self, h:torch.Tensor,
                 gain:torch.Tensor|None=None, # the dropout masks of a recorded pass, scaled by 1/(1-p) (None: no dropout)

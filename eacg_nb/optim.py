@@ -456,8 +456,9 @@ def _count_bounded(self:EACG, bounded:torch.Tensor):
                                  'raise trust_radius or max_update_norm, or the damping', UserWarning, stacklevel=7)  # the caller of opt.step(), through the step's wrappers
 
 # %% ../nbs/07_optimizer.ipynb #c1733c2a
-def _ea_weight(opt, C, stats, t, p, damping): return ea_weight_system(C, stats['mean_h'][t], weight_matrix(p.grad), damping, out=weight_matrix(opt._buffer(p)))
-def _kron_weight(opt, C, stats, t, p, damping): return kron_weight_system(C, stats['second_h'][t], weight_matrix(p.grad), damping)
+def _ea_weight(opt, C, stats, t, p, damping):
+    return ea_weight_system(C, stats['mean_h'][t], weight_matrix(p.grad), damping, out=weight_matrix(opt._buffer(p)), groups=opt.layers[t].groups)
+def _kron_weight(opt, C, stats, t, p, damping): return kron_weight_system(C, stats['second_h'][t], weight_matrix(p.grad), damping, opt.layers[t].groups)
 
 def _systems(opt, blocks, C, stats, weight_system):
     "One `BlockSystem` per block: Eq. (10a) for biases, `weight_system` for weights."

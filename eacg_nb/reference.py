@@ -45,9 +45,11 @@ def _first_input(model:nn.Module, first:nn.Module, x:torch.Tensor) -> torch.Tens
     return seen[0]
 
 def _weight_input(linear:nn.Module, h:torch.Tensor) -> torch.Tensor:
-    "Each sample's input to the weight, (B, n_in): ∂(output 0, averaged over positions)/∂(row 0 of W); h for nn.Linear, a convolution's mean patch."
-    out0 = lambda w, hi: functional_call(linear, {'weight': w}, (hi[None],))[0, 0].mean()
-    return vmap(grad(out0), in_dims=(None, 0))(linear.weight.detach(), h)[:, 0].flatten(1)
+    "Each sample's input to the weight, (B, n_in): ∂(output o, averaged over positions)/∂(row o of W) at the first row o of each group; h for nn.Linear, a convolution's mean patch."
+    # output o depends on row o of W alone, so the gradient of the outputs' sum holds every row's input
+    total = lambda w, hi: functional_call(linear, {'weight': w}, (hi[None],))[0].reshape(len(w), -1).mean(-1).sum()
+    rows = vmap(grad(total), in_dims=(None, 0))(linear.weight.detach(), h).flatten(2)
+    return rows[:, ::len(linear.weight) // getattr(linear, 'groups', 1)].flatten(1)  # a grouped convolution's groups read their own channels
 
 def _channel_shift_weight(layer, nxt:nn.Module, a:torch.Tensor) -> torch.Tensor:
     "W̃ of Eq. (6): d(next pre-activation, averaged over samples and positions)/dδ for δ added to every position of each channel of the activation output a."
@@ -111,14 +113,23 @@ def reference_bias_blocks(s:dict, # what `per_sample_terms` returns
 def _vec(M): return M.T.reshape(-1)  # columns stacked, as the paper's Vec
 def _unvec(v, rows): return v.reshape(-1, rows).T
 
-def _newton_direction(C, A, g, damping):
-    "The dense solution of ((1-α) A ⊗ C + α I) Vec(P) = -Vec(G) (A = [[1]] for a bias)."
-    n = A.shape[0] * C.shape[0]
-    M = (1 - damping) * torch.kron(A, C) + damping * torch.eye(n, dtype=C.dtype)
-    return _unvec(torch.linalg.solve(M, -_vec(g.reshape(C.shape[0], -1))), C.shape[0]).reshape(g.shape)
+def _newton_direction(C, A, g, damping, groups=1):
+    "The dense solution of ((1-α) A ⊗ C + α I) Vec(P) = -Vec(G) (A = [[1]] for a bias), restricted to the weights a layer of `groups` groups has."
+    exists = torch.block_diag(*[torch.ones(len(C) // groups, len(A) // groups, dtype=torch.bool)] * groups)  # all for one group
+    keep = _vec(exists)
+    M = (1 - damping) * torch.kron(A, C)[keep][:, keep] + damping * torch.eye(int(keep.sum()), dtype=C.dtype)
+    full = torch.zeros(exists.shape, dtype=C.dtype)
+    full[exists] = g.flatten()  # row by row: row o's weights of its group
+    P = torch.zeros(exists.numel(), dtype=C.dtype)
+    P[keep] = torch.linalg.solve(M, -_vec(full)[keep])
+    return _unvec(P, len(C))[exists].reshape(g.shape)
 
-def _kfi_direction(C, A, g, damping):
-    "Eq. (12): -((A + π√α I)⁻¹ ⊗ (C + √α/π I)⁻¹) Vec(G), π = sqrt((tr A / n_in) / (tr C / n_out)) (A = [[1]] for a bias)."
+def _kfi_direction(C, A, g, damping, groups=1):
+    "Eq. (12): -((A + π√α I)⁻¹ ⊗ (C + √α/π I)⁻¹) Vec(G), π = sqrt((tr A / n_in) / (tr C / n_out)) (A = [[1]] for a bias); per group with its diagonal blocks of C and A."
+    if groups > 1:
+        n, m, G = len(C) // groups, len(A) // groups, g.reshape(len(C), -1)
+        return torch.cat([_kfi_direction(C[i * n:(i + 1) * n, i * n:(i + 1) * n], A[i * m:(i + 1) * m, i * m:(i + 1) * m], G[i * n:(i + 1) * n], damping)
+                          for i in range(groups)]).reshape(g.shape)
     n_out, n_in = C.shape[0], A.shape[0]
     if C.trace() == 0 or A.trace() == 0: return -g / damping  # π is ∞ or 0 there; the product's limit is I / α either way
     pi = ((A.trace() / n_in) / (C.trace() / n_out)).sqrt()
@@ -157,7 +168,7 @@ def dense_reference_step(model:nn.Module, # a small network that `fcnn_layers` r
         direction = _kfi_direction if solver.startswith('kfi') else _newton_direction
         W, b = l.linear.weight, l.linear.bias
         one = torch.ones(1, 1, dtype=C[t].dtype)
-        steps.append(((W, direction(C[t], A, s['grads'][W], damping)),
+        steps.append(((W, direction(C[t], A, s['grads'][W], damping, getattr(l.linear, 'groups', 1))),
                       None if b is None else (b, direction(C[t], one, s['grads'][b], damping))))
     blocks = [(t, p, d) for t, layer in enumerate(steps) for p, d in filter(None, layer)]
     own = lambda t: torch.cat([(d if u == t else torch.zeros_like(d)).reshape(-1) for u, _, d in blocks])  # layer t's part of d

@@ -17,15 +17,27 @@ def ea_weight_operator(C:torch.Tensor, u:torch.Tensor, damping:float):
     def op(P, out): torch.addr(P, C @ (P @ u), u, beta=damping, alpha=1 - damping, out=out)
     return op
 
-def kron_weight_operator(C:torch.Tensor, A:torch.Tensor, damping:float):
+def kron_weight_operator(C:torch.Tensor, A:torch.Tensor, damping:float,
+                         groups:int=1, # a grouped layer: row o of W reads only its group's inputs, so P is restricted to those weights
+                        ):
     "P ↦ (1-α) C P A + α P: the product of Eq. (11a) with A = E[h hᵀ], written into `out`."
-    def op(P, out): torch.addmm(P, C @ P, A, beta=damping, alpha=1 - damping, out=out)
+    if groups == 1:
+        def op(P, out): torch.addmm(P, C @ P, A, beta=damping, alpha=1 - damping, out=out)
+        return op
+    def op(P, out):
+        n_g, m = len(P) // groups, P.shape[1]
+        # P placed in the full layer's weight (zero outside each row's group) times A: group g's rows meet A's rows of its inputs
+        PA = torch.bmm(P.view(groups, n_g, m), A.view(groups, m, -1)).view(len(P), -1)
+        # C (P A), read back at the weights that exist: row o at its own group's inputs
+        CPA = (C @ PA).view(groups, n_g, groups, m).diagonal(dim1=0, dim2=2).permute(2, 0, 1).reshape(P.shape)
+        torch.add(P * damping, CPA, alpha=1 - damping, out=out)
     return op
 
 def matrix_operator(M:torch.Tensor):
     "v ↦ M v for a block whose coefficient matrix M is stored, written into `out`."
     def op(v, out): torch.mv(M, v, out=out)
     return op
+
 
 # %% ../nbs/06_eacg.ipynb #a4b289ab
 def _per_block(values:list, device:torch.device, dtype=None) -> torch.Tensor:
@@ -107,25 +119,35 @@ def bias_system(C:torch.Tensor, g:torch.Tensor, damping:float) -> BlockSystem:
     def op(v, out): torch.addmv(v, C, v, beta=damping, alpha=1 - damping, out=out)
     return BlockSystem(op, -g, identity_lift, lambda: damped(C, damping))
 
-def kron_weight_system(C:torch.Tensor, A:torch.Tensor, G:torch.Tensor, damping:float) -> BlockSystem:
+def kron_weight_system(C:torch.Tensor, A:torch.Tensor, G:torch.Tensor, damping:float,
+                       groups:int=1, # a grouped layer: its product restricted to the weights that exist (see `kron_weight_operator`)
+                      ) -> BlockSystem:
     "Eq. (10b) with the product Eq. (11a), in the weight's own coordinates."
-    return BlockSystem(kron_weight_operator(C, A, damping), -G, identity_lift)
+    return BlockSystem(kron_weight_operator(C, A, damping, groups), -G, identity_lift)
 
 def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:float,
                      out:torch.Tensor|None=None, # where to write G⊥ (G's shape): a buffer kept between steps saves an allocation per step
                      on_host:bool|None=None, # read ||u|| back, so that each product is one fused call (None: on the CPU, where reading costs nothing)
+                     groups:int=1, # a grouped layer: row o of W reads only its group's slice u_o of u
                     ) -> BlockSystem:
     "Eq. (10b) with the EA product Eq. (11b), in the (n_t+1)-dimensional coordinates where its CG runs."
     tiny = torch.finfo(G.dtype).tiny
-    norm_u = torch.linalg.vector_norm(u)
+    rows = groups > 1  # then û and ||u|| are row o's own: û_o, ||u_o||
+    if rows: u = u.view(groups, -1).repeat_interleave(len(G) // groups, 0)
+    norm_u = torch.linalg.vector_norm(u, dim=-1, keepdim=rows)
     uhat = u / norm_u.clamp(min=tiny)  # u = 0: uhat = 0 and the block is α I
-    Gu = G @ uhat
     # G_perp itself, not sqrt(||G||² - ||Gû||²): that difference cancels in float32 when G lies nearly along û
-    G_perp = torch.addr(G, Gu, uhat, alpha=-1, out=out)
+    if rows:
+        Gu = torch.linalg.vecdot(G, uhat)
+        G_perp = torch.sub(G, Gu[:, None] * uhat, out=out)
+        C = C * (norm_u * norm_u.mT)  # D C D with D = diag(||u_o||) takes the place of ||u||² C
+    else:
+        Gu = G @ uhat
+        G_perp = torch.addr(G, Gu, uhat, alpha=-1, out=out)
     norm_perp = torch.linalg.vector_norm(G_perp)
     on_host = G.device.type == 'cpu' if on_host is None else on_host
     # on a GPU, reading ||u|| would make the host wait for the device, once per layer: there it scales the vector instead
-    scale = float(norm_u) ** 2 if on_host else norm_u.square()
+    scale = 1. if rows else float(norm_u) ** 2 if on_host else norm_u.square()
     coef = (1 - damping) * scale
     last = []  # v, out and their tails at the last call: block_cg hands the same two views to every call, so they are sliced once
     def op(v, out):
@@ -135,8 +157,9 @@ def ea_weight_system(C:torch.Tensor, u:torch.Tensor, G:torch.Tensor, damping:flo
         else: last[3].addmv_(C, last[2] * coef)
     def lift(x, into=None, alpha=1.):
         s = x[0] / norm_perp.clamp(min=tiny)
-        if into is None: return torch.addr(G_perp * s, x[1:], uhat)
-        return into.addcmul_(G_perp, s, value=alpha).addr_(x[1:], uhat, alpha=alpha)
+        if into is None: into, alpha = G_perp * s, 1.
+        else: into.addcmul_(G_perp, s, value=alpha)
+        return into.addcmul_(x[1:, None], uhat, value=alpha) if rows else into.addr_(x[1:], uhat, alpha=alpha)
     def matrix():
         M = torch.zeros(len(C) + 1, len(C) + 1, dtype=C.dtype, device=C.device)
         M[0, 0] = damping
