@@ -16,7 +16,7 @@ import torch
 
 from .criteria import known_convexity
 from .network import weight_matrix
-from .optim import EACG, PAPER, Solution, register_solver
+from .optim import EACG, PAPER, SOLVERS, Solution, register_solver
 from .pch import optimizer_curvatures
 from .solvers import identity_lift
 
@@ -47,10 +47,11 @@ def kfi_factors(A:torch.Tensor|None, # E[h hᵀ] (n_{t-1} × n_{t-1}); None: use
                 damping:float, # α
                 u:torch.Tensor|None=None, # E[h], for the rank-one factor
                 groups:int=1, # a grouped layer: the weight's factors per group, from the diagonal blocks of C and A (or the slices of u)
+                G:torch.Tensor|None=None, # the weight's output factor, where it is not C (K-FAC's expand form); the bias's is C
                ) -> dict:
     "The inverses that Eq. (12) (or Eq. 13) applies: 'G_inv', 'H_inv' or the Sherman-Morrison data, and the bias's."
     root = math.sqrt(damping)
-    Cw = diagonal_blocks(C, groups)
+    Cw = diagonal_blocks(C if G is None else G, groups)
     if A is not None: A = diagonal_blocks(A, groups)
     elif groups > 1: u = u.view(groups, -1)
     n_in = A.shape[-1] if A is not None else u.shape[-1]
@@ -95,8 +96,14 @@ def _kfi_solve(opt, blocks, C, factors, stats):
 register_solver('kfi', lambda k: (), _kfi_solve, _kfi_factors(False), lambda k: ('second_h',))
 register_solver('kfi_sm', lambda k: (), _kfi_solve, _kfi_factors(True), lambda k: (('mean_h', [0]), ('second_h', range(1, k))))
 
+def _expand_factors(opt, t, C, stats, damping):
+    "A layer's factors in K-FAC's expand form: the weight's from the per-position moments, the bias's from C."
+    return kfi_factors(stats['second_h_expand'][t], C, damping, groups=opt.layers[t].groups, G=stats['fisher_expand'][t])
+
+register_solver('kfi_expand', lambda k: (), _kfi_solve, _expand_factors, lambda k: ('second_h_expand', 'fisher_expand'), curvatures=('fisher',))
+
 # %% ../nbs/08_baselines.ipynb #77a7dbce
-GRID_SOLVERS = ('eacg', 'cg', 'direct', 'kfi', 'kfi_sm')
+GRID_SOLVERS = ('eacg', 'cg', 'direct', 'kfi', 'kfi_sm', 'kfi_expand')
 GRID_CURVATURES = ('pch1', 'pch2', 'gn', 'fisher')
 PAPER_METHODS = ('sgd', 'eacg-pch1', 'eacg-pch2', 'eacg-gn', 'eacg-fisher', 'kfi-pch1', 'kfi-pch2', 'kfi-gn', 'kfi-fisher')
 
@@ -122,8 +129,9 @@ BASELINES = {
 }
 
 def method_names(criterion=None, paper:bool=False) -> list:
-    "The names `make_optimizer` accepts (the paper's grid only if `paper`), without Gauss-Newton for a criterion not known to be convex."
-    names = list(PAPER_METHODS) if paper else ['defaults', *BASELINES] + [f'{s}-{c}' for s in GRID_SOLVERS for c in GRID_CURVATURES]
+    "The names `make_optimizer` accepts (the paper's grid only if `paper`): a solver with the curvatures it is defined for, Gauss-Newton only for a criterion known to be convex."
+    defined = lambda s, c: SOLVERS[s].curvatures is None or c in SOLVERS[s].curvatures  # kfi_expand: Fisher only
+    names = list(PAPER_METHODS) if paper else ['defaults', *BASELINES] + [f'{s}-{c}' for s in GRID_SOLVERS for c in GRID_CURVATURES if defined(s, c)]
     return [n for n in names if not (n.endswith('-gn') and criterion is not None and known_convexity(criterion) is not True)]
 
 def make_optimizer(name:str, # 'defaults' (`EACG(model, criterion)`), one of `BASELINES`, or '<solver>-<curvature>', see `method_names`

@@ -44,6 +44,7 @@ class ConvKind(LayerKind):
     def groups(self, m): return m.groups  # row o of W reads the input channels of its group only
     def gradient_rows(self, m, g): return g.flatten(2).sum(-1)  # ∇_b = Σ_p ∇_{z_p}
     def input_rows(self, m, h): return mean_patches(m, h)  # ā = (1/P) Σ_p a_p: the "reduce" form
+    def patch_rows(self, m, h): return patches(m, h).transpose(1, 2).flatten(0, 1)  # every a_p: the "expand" form
     def output_rows(self, m, x): return x.movedim(1, -1).flatten(0, -2)  # (B·P, C)
     def shift_weight(self, m, n_in, in_shape):
         # W̃ = Σ_j f_j W_j, f_j the share of output positions where tap j reads the input rather than padding (1 without padding)
@@ -88,12 +89,12 @@ for fn, cls, names in [(F.max_pool1d, nn.MaxPool1d, _POOL_OPTIONS + ('dilation',
 def reduce_form_errors(model:nn.Module, # a chain that `fcnn_layers` reads
                        criterion, x:torch.Tensor, y:torch.Tensor,
                       ) -> list:
-    "Per layer: the relative error of the reduced per-sample weight gradients, and of the Kronecker-factored weight block of the Fisher matrix, against the exact ones."
+    "Per layer: the relative error of the reduced per-sample weight gradients, and of the Kronecker-factored weight block of the Fisher matrix in the reduce and the expand form, against the exact ones."
     layers, params = fcnn_layers(model), {n: p.detach() for n, p in model.named_parameters()}
     name = {id(p): n for n, p in model.named_parameters()}
     one = lambda p, xi, yi: criterion(functional_call(model, p, (xi[None],)), yi[None])
     g = vmap(grad(one), in_dims=(None, 0, 0))(params, x, y)  # every sample's gradient of its own loss
-    stats = batch_statistics(model, criterion, x, y, ('fisher', 'second_h'))
+    stats = batch_statistics(model, criterion, x, y, ('fisher', 'second_h', 'fisher_expand', 'second_h_expand'))
     inputs = []  # h^{t-1} as each layer receives it
     hooks = [l.linear.register_forward_pre_hook(lambda m, args: inputs.append(args[0].detach())) for l in layers]
     try:
@@ -109,9 +110,9 @@ def reduce_form_errors(model:nn.Module, # a chain that `fcnn_layers` reads
         reduced = torch.einsum('bo,bok->bok', g[name[id(l.linear.bias)]], rows).flatten(1)
         exact = W.T @ W / len(x)
         exists = torch.block_diag(*[torch.ones(n_out // groups, rows.shape[-1], dtype=torch.bool)] * groups).flatten()  # the weights the layer has
-        kron = torch.kron(stats['fisher'][t], stats['second_h'][t])[exists][:, exists]
+        kron, expand = [torch.kron(stats[f'fisher{form}'][t], stats[f'second_h{form}'][t])[exists][:, exists] for form in ('', '_expand')]
         out.append(dict(layer=t + 1, kind=type(l.linear).__name__, gradient=float((reduced - W).norm() / W.norm()),
-                        fisher=float((kron - exact).norm() / exact.norm())))
+                        fisher=float((kron - exact).norm() / exact.norm()), expand=float((expand - exact).norm() / exact.norm())))
     return out
 
 # %% ../nbs/19_conv.ipynb #f1000031

@@ -188,6 +188,9 @@ class LayerKind:
     def input_rows(self, m, h):
         "Per sample, the input whose outer products make the weight's factor: (B, n_{t-1})."
         return h
+    def patch_rows(self, m, h):
+        "Per sample and output position, the input that position reads: (B·P, n_{t-1}) rows (h itself where P = 1)."
+        return h
     def output_rows(self, m, x):
         "A quantity of the output's shape as rows: one per sample (B, n_t), and per position after a convolution."
         return x

@@ -31,6 +31,7 @@ class Solver(NamedTuple):
     solve: Callable # (opt, blocks, C, factors, stats) -> a `Solution`
     factors: Callable|None = None # (opt, t, C_t, stats, damping) -> what it derives from layer t's curvature when that is computed
     factor_statistics: Callable = lambda k: () # n_layers -> the statistics `factors` reads
+    curvatures: tuple|None = None # the curvatures it is defined for (None: every one)
 
 class Solution(NamedTuple):
     "What a solver gives per block."
@@ -42,9 +43,10 @@ class Solution(NamedTuple):
 
 SOLVERS = {}
 
-def register_solver(name:str, statistics:Callable, solve:Callable, factors:Callable|None=None, factor_statistics:Callable=lambda k: ()):
+def register_solver(name:str, statistics:Callable, solve:Callable, factors:Callable|None=None, factor_statistics:Callable=lambda k: (),
+                    curvatures:tuple|None=None):
     "Make `solver=name` available to `EACG`."
-    SOLVERS[name] = Solver(statistics, solve, factors, factor_statistics)
+    SOLVERS[name] = Solver(statistics, solve, factors, factor_statistics, curvatures)
 
 class NonFiniteError(RuntimeError, FloatingPointError):
     "A NaN or Inf in the loss, a gradient, the curvature or a direction; the step was not taken."
@@ -77,7 +79,7 @@ class EACG(torch.optim.Optimizer):
                  lr:float=0.5, # step size η: with step_length='lr' the paper's η, with 'model' a fraction of the model's step (1: its minimiser)
                  damping:float=0.01, # α in (0, 1) of Eq. (9)
                  curvature:str='fisher', # one of `optimizer_curvatures()`
-                 solver:str='kfi', # one of `SOLVERS`: 'eacg' (Eq. 11b), 'cg' (Eq. 11a), 'direct' (EA system, closed form), 'kfi', 'kfi_sm'
+                 solver:str='kfi', # one of `SOLVERS`: 'eacg' (Eq. 11b), 'cg' (Eq. 11a), 'direct' (EA system, closed form), 'kfi', 'kfi_sm', 'kfi_expand' (K-FAC's expand form, Fisher only)
                  max_cg:int=10, # most CG iterations per block
                  eps_cg:float=1e-5, # CG stops at ||r|| <= eps_cg ||b||
                  gamma:float|None=None, # γ <= 0 of Pos-Eig for curvature='pch'
@@ -101,6 +103,8 @@ class EACG(torch.optim.Optimizer):
             raise ValueError(f"unknown curvature {curvature!r} for EACG; allowed: {', '.join(optimizer_curvatures())}"
                              + (f" ({curvature!r} may be indefinite: use it with bias_curvature)" if curvature in CURVATURES else ''))
         if solver not in SOLVERS: raise ValueError(f"unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
+        if (defined := SOLVERS[solver].curvatures) is not None and curvature not in defined:
+            raise ValueError(f"solver={solver!r} is defined for curvature={' or '.join(map(repr, defined))} only, got {curvature!r}")
         self.criterion = as_criterion(criterion)
         self.gamma = check_curvature(curvature, gamma, self.criterion)
         self.curvature, self.solver, self.curvature_every = curvature, solver, curvature_every

@@ -51,6 +51,15 @@ def _weight_input(linear:nn.Module, h:torch.Tensor) -> torch.Tensor:
     rows = vmap(grad(total), in_dims=(None, 0))(linear.weight.detach(), h).flatten(2)
     return rows[:, ::len(linear.weight) // getattr(linear, 'groups', 1)].flatten(1)  # a grouped convolution's groups read their own channels
 
+def _patch_moment(linear:nn.Module, h:torch.Tensor) -> torch.Tensor:
+    "E over samples and output positions of a aᵀ, a the input each position reads: ∂(output o at p)/∂(row o of W), at the first row of each group."
+    W = linear.weight.detach()
+    positions = lambda w, hi: functional_call(linear, {'weight': w}, (hi[None],))[0].reshape(len(w), -1)  # (n_out, P)
+    J = vmap(jacrev(positions), in_dims=(None, 0))(W, h).flatten(4)  # (B, n_out, P, n_out, n_in of a row)
+    rows = J.diagonal(dim1=1, dim2=3).movedim(-1, 1)[:, ::len(W) // getattr(linear, 'groups', 1)]  # (B, groups, P, n_in of a row)
+    a = rows.transpose(1, 2).flatten(2)  # (B, P, n_in): the groups' inputs side by side
+    return torch.einsum('bpi,bpj->ij', a, a) / (a.shape[0] * a.shape[1])
+
 def _channel_shift_weight(layer, nxt:nn.Module, a:torch.Tensor) -> torch.Tensor:
     "W̃ of Eq. (6): d(next pre-activation, averaged over samples and positions)/dδ for δ added to every position of each channel of the activation output a."
     def mean_output(delta):
@@ -78,7 +87,8 @@ def per_sample_terms(model:nn.Module, criterion, x:torch.Tensor, y:torch.Tensor)
     one = lambda logits, target: criterion(logits[None], target[None])
     per_position_sum = lambda g: B * g.reshape(B, g.shape[1], -1).sum(-1)  # a convolution's bias gradient sums over positions
     return dict(layers=layers, h=[_weight_input(l.linear, i.detach()) for l, i in zip(layers, ins)] + [h.detach()],
-                G=[per_position_sum(g) for g in g_z], G_act=[B * g for g in g_act],
+                patch_moment=[_patch_moment(l.linear, i.detach()) for l, i in zip(layers, ins)],
+                G=[per_position_sum(g) for g in g_z], G_pos=[B * g.reshape(B, g.shape[1], -1) for g in g_z], G_act=[B * g for g in g_act],
                 shift=[None] + [_channel_shift_weight(l, nxt.linear, a.detach()) for l, nxt, a in zip(layers, layers[1:], acts)],
                 grads=dict(zip(params, g_p)), out_hess=vmap(hessian(one))(h.detach(), y),
                 derivs=[_layer_derivatives(l, z.detach()) for l, z in zip(layers, zs)])
@@ -142,7 +152,7 @@ def dense_reference_step(model:nn.Module, # a small network that `fcnn_layers` r
                          criterion, # the mean-reduced criterion(logits, target)
                          x:torch.Tensor, y:torch.Tensor, # the batch
                          curvature:str='pch1', # 'pch1', 'pch2', 'pch', 'gn' or 'fisher'
-                         solver:str='eacg', # 'eacg', 'direct', 'cg', 'kfi' or 'kfi_sm'
+                         solver:str='eacg', # 'eacg', 'direct', 'cg', 'kfi', 'kfi_sm' or 'kfi_expand'
                          lr:float=.05, damping:float=.005, gamma:float|None=None,
                          curvature_from:tuple|None=None, # (model, x, y) of an earlier step whose curvature this step reuses
                          max_update_norm:float|None=1., # the whole update scaled down to this norm where it is longer (None: never)
@@ -165,10 +175,13 @@ def dense_reference_step(model:nn.Module, # a small network that `fcnn_layers` r
         u, second = h.mean(0), h.T @ h / len(h)
         if solver.startswith('kfi'): u, second = h_then.mean(0), h_then.T @ h_then / len(h_then)
         A = second if solver in ('cg', 'kfi') or (solver == 'kfi_sm' and t > 0) else torch.outer(u, u)
+        C_w = C[t]  # the weight's output factor
+        if solver == 'kfi_expand':  # K-FAC's expand form: every sample's every position, for both factors
+            A, C_w = then['patch_moment'][t], torch.einsum('bip,bjp->ij', then['G_pos'][t], then['G_pos'][t]) / len(h_then)
         direction = _kfi_direction if solver.startswith('kfi') else _newton_direction
         W, b = l.linear.weight, l.linear.bias
         one = torch.ones(1, 1, dtype=C[t].dtype)
-        steps.append(((W, direction(C[t], A, s['grads'][W], damping, getattr(l.linear, 'groups', 1))),
+        steps.append(((W, direction(C_w, A, s['grads'][W], damping, getattr(l.linear, 'groups', 1))),
                       None if b is None else (b, direction(C[t], one, s['grads'][b], damping))))
     blocks = [(t, p, d) for t, layer in enumerate(steps) for p, d in filter(None, layer)]
     own = lambda t: torch.cat([(d if u == t else torch.zeros_like(d)).reshape(-1) for u, _, d in blocks])  # layer t's part of d
