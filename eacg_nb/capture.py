@@ -16,7 +16,7 @@ from torch import nn
 
 from .criteria import as_criterion, check_targets, mean_output_hessian
 from .expectation import mirror_upper, symmetric_matmul
-from .network import check_input, fcnn_layers, layer_derivatives, layer_kind
+from .network import check_input, fcnn_layers, layer_derivatives, layer_kind, pull_back_gain
 
 # %% ../nbs/04a_capture.ipynb #6eadc526
 STATISTICS = ('out_hess', 'dd', 'dd_upper', 'diag', 'fisher', 'mean_h', 'second_h', 'fisher_expand', 'second_h_expand')
@@ -31,7 +31,7 @@ def statistic_fields(names) -> frozenset:
 class _Pass:
     "What one forward pass and the backward pass through it recorded."
     def __init__(self, k:int, accumulated:bool=False, statistics:tuple|None=None):
-        self.h_in, self.z, self.grad_z, self.grad_in, self.gain = [None] * k, [None] * k, [None] * k, [None] * k, [None] * k
+        self.h_in, self.z, self.grad_z, self.grad_in, self.gain, self.out_shape = [None] * k, [None] * k, [None] * k, [None] * k, [None] * k, [None] * k
         self.logits = self.target = self.loss = self.share = self.output = None
         self.accumulated = accumulated  # whether its backward pass wrote .grad (torch.autograd.grad does not)
         self.statistics = statistics  # what the step after it reads (None: not known, so it records everything and is never folded)
@@ -80,8 +80,8 @@ class Capture:
         handles = [l.linear.register_forward_hook(_linear_hook(me, t)) for t, l in enumerate(self.layers)]
         handles.append(criterion.register_forward_hook(_criterion_hook(me)))
         for t, l in enumerate(self.layers):
-            for m in l.drop:
-                before, after = _dropout_hooks(me, t, m)
+            for m, k in zip(l.drop, l.drop_after):
+                before, after = _dropout_hooks(me, t, m, l.after[:k])
                 handles += [m.register_forward_pre_hook(before), m.register_forward_hook(after)]
         handles += [p.register_post_accumulate_grad_hook(_accumulated_hook(me, p)) for l in self.layers for p in l.linear.parameters()]
         self._release = weakref.finalize(self, _remove_all, handles)
@@ -138,6 +138,7 @@ def _linear_hook(capture_ref, t):
         p = cap.passes[-1]
         p.h_in[t] = args[0].detach()
         cap.in_shapes[t] = tuple(args[0].shape[1:])
+        p.out_shape[t] = out.shape  # σ's output: a dropout after pooling passes its gain back to it
         if 'z' in p.fields or cap.keep_rows: p.z[t] = out.detach().clone() if cap.inplace[t] else out.detach()
         me = weakref.ref(p)  # the graph holds the hooks: a weak reference lets the pass go at the step, even while the graph lives on
         if t == 0 or 'grad_z' in p.fields: out.register_hook(partial(_record, me, 'grad_z', t))  # ∇z^1 arrives last: the pass is complete
@@ -157,8 +158,8 @@ def _set_generator_state(device:torch.device, state:torch.Tensor):
     if device.type == 'cuda': torch.cuda.set_rng_state(state, device)
     else: torch.set_rng_state(state)
 
-def _dropout_hooks(capture_ref, t:int, dropout:nn.Module) -> tuple:
-    "Hooks that record the gain (mask / (1-p)) the dropout module of layer t drew: its draws made again on ones, the generator then where it was."
+def _dropout_hooks(capture_ref, t:int, dropout:nn.Module, maps:tuple=()) -> tuple:
+    "Hooks that record the gain (mask / (1-p)) the dropout module of layer t drew: its draws made again on ones, the generator then where it was; passed back through the pooling `maps` before it."
     drawn_from, checked = {}, []
     def before(module, args):
         # a deep copy of the model carries the hooks along: only the module itself records
@@ -178,6 +179,7 @@ def _dropout_hooks(capture_ref, t:int, dropout:nn.Module) -> tuple:
                 raise RuntimeError(f'the mask of {module} could not be drawn again (a compiled forward draws its own): EA-CG needs dropout run eagerly')
             checked.append(True)
         p = cap.passes[-1]
+        if maps: gain = pull_back_gain(maps, gain, p.out_shape[t])
         p.gain[t] = gain if p.gain[t] is None else p.gain[t] * gain.reshape(p.gain[t].shape)
     return torch.compiler.disable(before), torch.compiler.disable(after)
 

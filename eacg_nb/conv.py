@@ -14,7 +14,8 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from .capture import batch_statistics
-from .network import ACTIVATIONS, FUNCTIONAL, LAYER_KINDS, POSITIONAL, SHAPE_MODULES, LayerKind, applied, fcnn_layers, layer_kind, mlp, weight_matrix
+from .network import (ACTIVATIONS, FUNCTIONAL, GAIN_PULLBACKS, LAYER_KINDS, POSITIONAL, SHAPE_MODULES, GainPullback, LayerKind, applied,
+                             fcnn_layers, layer_kind, mlp, weight_matrix)
 
 # %% ../nbs/19_conv.ipynb #f1000008
 def patches(m:nn.Module, h:torch.Tensor) -> torch.Tensor:
@@ -84,6 +85,31 @@ for fn, cls, names in [(F.max_pool1d, nn.MaxPool1d, _POOL_OPTIONS + ('dilation',
                        (F.avg_pool2d, nn.AvgPool2d, _POOL_OPTIONS + ('ceil_mode', 'count_include_pad', 'divisor_override')),
                        (F.adaptive_avg_pool1d, nn.AdaptiveAvgPool1d, ('output_size',)), (F.adaptive_avg_pool2d, nn.AdaptiveAvgPool2d, ('output_size',))]:
     FUNCTIONAL[fn], POSITIONAL[fn] = cls, names  # a forward may call them as functions, its options by position or keyword
+
+def _pool_gain_refusal(m:nn.Module) -> str|None:
+    "Why a dropout gain after pooling `m` cannot be moved before it: windows that overlap (None: they do not, so a window's gain may act on all its entries)."
+    if isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
+        size = m.output_size if isinstance(m.output_size, tuple) else (m.output_size,)
+        return None if all(s == 1 for s in size) else f'follows {m}, whose windows may overlap (a dropout after it is taken after a global pooling only)'
+    single = lambda v: v if isinstance(v, tuple) else (v,)
+    if single(m.kernel_size) != single(m.stride) or any(d != 1 for d in single(getattr(m, 'dilation', 1))):
+        return f'follows {m}, whose windows overlap (a dropout after pooling is taken where stride = kernel_size, without dilation)'
+    return None
+
+def _pool_gain(m:nn.Module, gain:torch.Tensor, shape:tuple) -> torch.Tensor:
+    "The gain on the pooling's input: each window's gain on every entry it reads (a transposed convolution with a kernel of ones), 1 where no window reads."
+    if isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)): return gain.expand(shape)  # one window: the whole input
+    spatial = len(shape) - 2
+    as_tuple = lambda v: v if isinstance(v, tuple) else (v,) * spatial
+    k, pad = as_tuple(m.kernel_size), as_tuple(m.padding)
+    spread = lambda g: (F.conv_transpose1d if spatial == 1 else F.conv_transpose2d)(g, g.new_ones(shape[1], 1, *k), stride=k, groups=shape[1])
+    # the windows' span starts `pad` before the input: cropped there, and cropped (ceil_mode's last window) or padded (entries no window reads) at the end
+    fit = lambda x: F.pad(x, [v for n, have, p in zip(reversed(shape[2:]), reversed(x.shape[2:]), reversed(pad)) for v in (-p, n + p - have)])
+    return fit(spread(gain)) + 1 - fit(spread(torch.ones_like(gain)))
+
+GAIN_PULLBACKS.update({cls: GainPullback(_pool_gain_refusal, _pool_gain) for cls in (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d,
+                                                                                      nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)})
+
 
 # %% ../nbs/19_conv.ipynb #f1000024
 def reduce_form_errors(model:nn.Module, # a chain that `fcnn_layers` reads
