@@ -302,8 +302,10 @@ def model_chain(model:nn.Module) -> list:
         if node.all_input_nodes != [last]: raise ValueError(f'{node.name} in {type(model).__name__}.forward does not act on the output of the step before it: '
                                               'EA-CG needs a chain, without branches or skip connections')
         m = model.get_submodule(node.target) if node.op == 'call_module' else _functional_module(node)
-        if m is None: raise ValueError(f'{node.name} ({node.op} {node.target if isinstance(node.target, str) else node.target.__name__}) '
-                                       'is neither a layer, an elementwise activation nor pooling: EA-CG needs a chain of those')
+        if m is None:
+            name = node.target if isinstance(node.target, str) else node.target.__name__
+            raise ValueError(f'{node.name} ({node.op} {name}) ' + (_PROBABILITIES if name in ('softmax', 'log_softmax') else
+                             'is neither a layer, an elementwise activation nor pooling: EA-CG needs a chain of those'))
         chain.append((node.target if node.op == 'call_module' else node.name, m)); last = node
     return chain
 
@@ -373,11 +375,16 @@ def _norm_refusal(m:nn.Module) -> str|None:
                 'freeze them (requires_grad_(False))')
     return None
 
+# the logits are the last layer's output: a (log-)softmax belongs to the loss
+_PROBABILITIES = ('turns the logits into (log-)probabilities: EA-CG needs the logits, so leave it out of the model and give nn.CrossEntropyLoss, '
+                  'which is NLLLoss of log_softmax')
+
 def _refusal(m:nn.Module, layers:list) -> str:
     "Why module `m` cannot come next in a chain that has read `layers` so far."
     if is_elementwise(m):
         return ('comes before the first layer' if not layers else 'follows another activation' if layers[-1].act is not None else
                 'follows dropout: put the activation before it' if layers[-1].drop else 'follows pooling: put the activation before it')
+    if isinstance(m, (nn.Softmax, nn.LogSoftmax)): return _PROBABILITIES
     if type(m) in NORMS: return _norm_refusal(m) or 'does not follow a layer directly: put a BatchNorm between a layer and its activation'
     if isinstance(m, DROPOUTS):  # after a layer: its mask is folded into the activation, so it must pass back through what came between
         why = next(w for a in layers[-1].after if (w := gain_refusal(a)) is not None)
