@@ -38,6 +38,7 @@ def mean_patches(m:nn.Module, h:torch.Tensor) -> torch.Tensor:
 
 class ConvKind(LayerKind):
     "nn.Conv1d and nn.Conv2d as the paper's layer at every output position p: z_p = W a_p + b, W the kernel as a C_out × C_in·k matrix."
+    gives_logits = False  # its output has positions: a linear layer must follow
     def refusal(self, m):
         if m.padding_mode != 'zeros': return f"pads with {m.padding_mode!r}: only padding_mode='zeros' is supported"
         if isinstance(m.padding, str): return f"has padding={m.padding!r}: give the padding as numbers"

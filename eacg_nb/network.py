@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'PAPER_HIDDEN', 'FUNCTIONAL', 'POSITIONAL', 'RESHAPES', 'LAYER_KINDS', 'SHAPE_MODULES',
            'GAIN_PULLBACKS', 'DROPOUTS', 'NORMS', 'Activation', 'register_activation', 'is_elementwise',
-           'autograd_derivatives', 'derivatives', 'mlp', 'LayerKind', 'applied', 'GainPullback', 'gain_refusal',
-           'pull_back_gain', 'layer_kind', 'shift_weights', 'input_shapes', 'weight_matrix', 'model_chain', 'Layer',
-           'layer_derivatives', 'batch_norm_scale', 'check_norms', 'fcnn_layers', 'check_input']
+           'autograd_derivatives', 'derivatives', 'mlp', 'LayerKind', 'register_layer_kind', 'applied', 'GainPullback',
+           'gain_refusal', 'pull_back_gain', 'layer_kind', 'shift_weights', 'input_shapes', 'weight_matrix',
+           'model_chain', 'Layer', 'layer_derivatives', 'batch_norm_scale', 'check_norms', 'fcnn_layers', 'check_input']
 
 # %% ../nbs/00_network.ipynb #4cc312c1
 from typing import Callable, NamedTuple
@@ -205,12 +205,21 @@ class LayerKind:
     def add_bias(self, m, z, bias):
         "z + b."
         return z + bias
+    gives_logits = True # its output is (batch, n_t), so it can be the last layer
     def input_error(self, m, x) -> str|None:
         "Why a batch x cannot be this first layer's input (None: it can)."
         fits = x.ndim >= 2 and x[0].numel() == m.in_features  # more than two dimensions: a flatten before the first layer
         return None if fits else f'shape (batch, {m.in_features}) to fit the first layer'
 
 LAYER_KINDS = {nn.Linear: LayerKind()}  # module class (subclasses included) -> its kind; the convolutions chapter adds its own
+
+def register_layer_kind(cls:type, # an nn.Module class computing z = W h + b from its `weight` W and `bias` b (or None)
+                        kind:LayerKind|None=None, # the rules of its statistics and tangents (None: nn.Linear's, which need `in_features`)
+                       ):
+    "Make the modules of `cls` (and its subclasses) layers that `fcnn_layers` reads, by `kind`'s rules."
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)): raise ValueError(f'register_layer_kind takes an nn.Module class, got {cls!r}')
+    if not (kind is None or isinstance(kind, LayerKind)): raise ValueError(f'kind must be a LayerKind, got {kind!r}')
+    LAYER_KINDS[cls] = LayerKind() if kind is None else kind
 def applied(m:nn.Module, x:torch.Tensor, v:torch.Tensor) -> torch.Tensor:
     "The tangent through a module that is linear in its input: the module applied to each v_s of v (S, B, ...) at once."
     return m(v.flatten(0, 1)).unflatten(0, v.shape[:2])
@@ -424,10 +433,10 @@ def fcnn_layers(model:nn.Module, # an nn.Module whose forward is a chain of laye
             raise ValueError(f'module {i} ({type(m).__name__}) {_refusal(m, layers)}: EA-CG needs a chain of layers, elementwise activations and pooling')
     if not layers: raise ValueError('the model has no layer (nn.Linear, or a kind of LAYER_KINDS)')
     top = layers[-1]
-    if not isinstance(top.linear, nn.Linear) or top.act is not None or top.after or top.drop or top.norm is not None:
+    if not layer_kind(top.linear).gives_logits or top.act is not None or top.after or top.drop or top.norm is not None:
         end = type(top.after[-1] if top.after else top.drop[-1] if top.drop else top.act if top.act is not None else
                    top.norm if top.norm is not None else top.linear).__name__
-        raise ValueError(f'the model ends with {end}: its last module must be nn.Linear, whose outputs (batch, n_k) are the logits')
+        raise ValueError(f'the model ends with {end}: its last module must be nn.Linear (or a layer kind whose output is flat), whose outputs (batch, n_k) are the logits')
     return layers
 
 def check_input(layers:list[Layer], x:torch.Tensor):
