@@ -13,7 +13,7 @@ from torch.func import functional_call, hessian
 
 from .criteria import Criterion, as_criterion, known_convexity, output_derivatives
 from .capture import batch_statistics
-from .network import SHAPE_MODULES, fcnn_layers, layer_derivatives, layer_kind
+from .network import SHAPE_MODULES, fcnn_layers, layer_derivatives, layer_kind, weights_that_exist
 from .pch import bias_curvature, pos_eig
 
 # %% ../nbs/18_along.ipynb #a1000006
@@ -144,6 +144,7 @@ def weight_block_errors(model:nn.Module, criterion, x:torch.Tensor, y:torch.Tens
     "Per weight block of `blocks`: ||B_t - |H_t| ||_F / || |H_t| ||_F per layer, |H_t| the exact weight block with its negative eigenvalues flipped."
     target = [pos_eig(H, -1.) for H in exact_weight_blocks(model, criterion, x, y)]
     stats = layer_statistics(model, criterion, x, y)
-    return {name: [(torch.linalg.matrix_norm(make(s) - T) / torch.linalg.matrix_norm(T)).item() for s, T in zip(stats, target)]
+    keep = [weights_that_exist(l) for l in fcnn_layers(model)]  # a grouped convolution's block: the full layer's, restricted
+    return {name: [(torch.linalg.matrix_norm(make(s)[k][:, k] - T) / torch.linalg.matrix_norm(T)).item() for s, T, k in zip(stats, target, keep)]
             for name, make in blocks.items()}
 

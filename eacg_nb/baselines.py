@@ -33,8 +33,9 @@ def _shifted(M:torch.Tensor, shift:torch.Tensor) -> torch.Tensor:
 
 def _pi(trace_A, n_in, C) -> torch.Tensor:
     "π_t = sqrt((tr A / n_{t-1}) / (tr C / n_t)), per group of a grouped layer."
-    tiny = torch.finfo(C.dtype).tiny
-    return ((trace_A / n_in) / (torch.diagonal(C, dim1=-2, dim2=-1).sum(-1) / C.shape[-1]).clamp(min=tiny)).clamp(min=tiny).sqrt()
+    tiny, huge = torch.finfo(C.dtype).tiny, torch.finfo(C.dtype).max
+    # a group whose C is zero (a dead channel of a depthwise layer) would make π infinite: the largest finite one gives (A + π√α)⁻¹ ⊗ (C + √α/π)⁻¹ → I/α, its limit
+    return ((trace_A / n_in) / (torch.diagonal(C, dim1=-2, dim2=-1).sum(-1) / C.shape[-1]).clamp(min=tiny)).clamp(min=tiny, max=huge).sqrt()
 
 def diagonal_blocks(M:torch.Tensor, groups:int) -> torch.Tensor:
     "The `groups` equal diagonal blocks of M, (groups, n/groups, n/groups); M itself for one group."

@@ -29,7 +29,7 @@ def space_formula(sizes:list, # widths n_0..n_k
     if solver == 'sgd': return 0
     if solver in ('eacg', 'direct'): return sum(o * o + i for i, o in pairs)
     if solver == 'cg': return sum(o * o + i * i for i, o in pairs)
-    if solver == 'kfi': return sum(3 * o * o + 2 * i * i + 1 for i, o in pairs)
+    if solver in ('kfi', 'kfi_expand'): return sum(3 * o * o + 2 * i * i + 1 for i, o in pairs)  # the expand form's factors are the reduce form's size
     if solver == 'kfi_sm': return sum(3 * o * o + 1 for i, o in pairs) + 2 * sizes[0] + 1 + sum(2 * i * i for i, o in pairs[1:])
     raise ValueError(f'unknown method {method!r}')
 

@@ -15,7 +15,7 @@ from torch.func import functional_call, grad, vmap
 
 from .capture import batch_statistics
 from .network import (ACTIVATIONS, FUNCTIONAL, GAIN_PULLBACKS, LAYER_KINDS, POSITIONAL, SHAPE_MODULES, GainPullback, LayerKind, applied,
-                             fcnn_layers, layer_kind, mlp, weight_matrix)
+                             fcnn_layers, layer_kind, mlp, weight_matrix, weights_that_exist)
 
 # %% ../nbs/19_conv.ipynb #f1000008
 def patches(m:nn.Module, h:torch.Tensor) -> torch.Tensor:
@@ -87,29 +87,33 @@ for fn, cls, names in [(F.max_pool1d, nn.MaxPool1d, _POOL_OPTIONS + ('dilation',
                        (F.adaptive_avg_pool1d, nn.AdaptiveAvgPool1d, ('output_size',)), (F.adaptive_avg_pool2d, nn.AdaptiveAvgPool2d, ('output_size',))]:
     FUNCTIONAL[fn], POSITIONAL[fn] = cls, names  # a forward may call them as functions, its options by position or keyword
 
+def _per_dim(v, spatial:int) -> tuple:
+    "A pooling option as one value per spatial dimension."
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * spatial
+
 def _pool_gain_refusal(m:nn.Module) -> str|None:
     "Why a dropout gain after pooling `m` cannot be moved before it: windows that overlap (None: they do not, so a window's gain may act on all its entries)."
     if isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
-        size = m.output_size if isinstance(m.output_size, tuple) else (m.output_size,)
-        return None if all(s == 1 for s in size) else f'follows {m}, whose windows may overlap (a dropout after it is taken after a global pooling only)'
-    single = lambda v: v if isinstance(v, tuple) else (v,)
-    if single(m.kernel_size) != single(m.stride) or any(d != 1 for d in single(getattr(m, 'dilation', 1))):
-        return f'follows {m}, whose windows overlap (a dropout after pooling is taken where stride = kernel_size, without dilation)'
+        return None if all(s == 1 for s in _per_dim(m.output_size, 1)) else f'follows {m}, whose windows may overlap (a dropout after it is taken after a global pooling only)'
+    spatial = 1 if isinstance(m, (nn.MaxPool1d, nn.AvgPool1d)) else 2
+    k, s, d = (_per_dim(v, spatial) for v in (m.kernel_size, m.stride, getattr(m, 'dilation', 1)))
+    if any(si < ki for si, ki in zip(s, k)) or any(di != 1 for di in d):
+        return f'follows {m}, whose windows overlap (a dropout after pooling is taken where stride >= kernel_size, without dilation)'
     return None
 
 def _pool_gain(m:nn.Module, gain:torch.Tensor, shape:tuple) -> torch.Tensor:
     "The gain on the pooling's input: each window's gain on every entry it reads (a transposed convolution with a kernel of ones), 1 where no window reads."
     if isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)): return gain.expand(shape)  # one window: the whole input
     spatial = len(shape) - 2
-    as_tuple = lambda v: v if isinstance(v, tuple) else (v,) * spatial
-    k, pad = as_tuple(m.kernel_size), as_tuple(m.padding)
-    spread = lambda g: (F.conv_transpose1d if spatial == 1 else F.conv_transpose2d)(g, g.new_ones(shape[1], 1, *k), stride=k, groups=shape[1])
+    k, stride, pad = (_per_dim(v, spatial) for v in (m.kernel_size, m.stride, m.padding))
+    spread = lambda g: (F.conv_transpose1d if spatial == 1 else F.conv_transpose2d)(g, g.new_ones(shape[1], 1, *k), stride=stride, groups=shape[1])
     # the windows' span starts `pad` before the input: cropped there, and cropped (ceil_mode's last window) or padded (entries no window reads) at the end
     fit = lambda x: F.pad(x, [v for n, have, p in zip(reversed(shape[2:]), reversed(x.shape[2:]), reversed(pad)) for v in (-p, n + p - have)])
     return fit(spread(gain)) + 1 - fit(spread(torch.ones_like(gain)))
 
 GAIN_PULLBACKS.update({cls: GainPullback(_pool_gain_refusal, _pool_gain) for cls in (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d,
                                                                                       nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)})
+GAIN_PULLBACKS[nn.Unflatten] = GAIN_PULLBACKS[nn.Flatten]  # a reshape, as flatten is
 
 
 # %% ../nbs/19_conv.ipynb #f1000024
@@ -136,7 +140,7 @@ def reduce_form_errors(model:nn.Module, # a chain that `fcnn_layers` reads
         rows = kind.input_rows(l.linear, h).view(len(h), groups, -1).repeat_interleave(n_out // groups, 1)
         reduced = torch.einsum('bo,bok->bok', g[name[id(l.linear.bias)]], rows).flatten(1)
         exact = W.T @ W / len(x)
-        exists = torch.block_diag(*[torch.ones(n_out // groups, rows.shape[-1], dtype=torch.bool)] * groups).flatten()  # the weights the layer has
+        exists = weights_that_exist(l)
         kron, expand = [torch.kron(stats[f'fisher{form}'][t], stats[f'second_h{form}'][t])[exists][:, exists] for form in ('', '_expand')]
         out.append(dict(layer=t + 1, kind=type(l.linear).__name__, gradient=float((reduced - W).norm() / W.norm()),
                         fisher=float((kron - exact).norm() / exact.norm()), expand=float((expand - exact).norm() / exact.norm())))

@@ -7,7 +7,8 @@ __all__ = ['ACTIVATIONS', 'PAPER_HIDDEN', 'FUNCTIONAL', 'POSITIONAL', 'RESHAPES'
            'GAIN_PULLBACKS', 'DROPOUTS', 'NORMS', 'Activation', 'register_activation', 'is_elementwise',
            'autograd_derivatives', 'derivatives', 'mlp', 'LayerKind', 'register_layer_kind', 'applied', 'GainPullback',
            'gain_refusal', 'pull_back_gain', 'layer_kind', 'shift_weights', 'input_shapes', 'weight_matrix',
-           'model_chain', 'Layer', 'layer_derivatives', 'batch_norm_scale', 'check_norms', 'fcnn_layers', 'check_input']
+           'weights_that_exist', 'model_chain', 'Layer', 'layer_derivatives', 'batch_norm_scale', 'check_norms',
+           'fcnn_layers', 'check_input']
 
 # %% ../nbs/00_network.ipynb #4cc312c1
 from typing import Callable, NamedTuple
@@ -269,6 +270,11 @@ def input_shapes(model:nn.Module, layers:list, x:torch.Tensor) -> list:
 def weight_matrix(w:torch.Tensor) -> torch.Tensor:
     "A layer's weight (or its gradient, or a step of it) as the paper's n_t × n_{t-1} matrix W^t, a view: a convolution's kernel flattened per output channel."
     return w if w.dim() <= 2 else w.view(len(w), -1)
+
+def weights_that_exist(l) -> torch.Tensor:
+    "Which entries of the full layer's weight (every row reading every input), flattened row by row, layer l has: all but those between a group's rows and another group's inputs."
+    W = weight_matrix(l.linear.weight)
+    return torch.block_diag(*[torch.ones(len(W) // l.groups, W.shape[1], dtype=torch.bool, device=W.device)] * l.groups).flatten()
 
 def _functional_module(node) -> nn.Module|None:
     "The module that computes a function call of the traced forward (options passed on), None if it is not one."

@@ -165,6 +165,7 @@ def dense_reference_step(model:nn.Module, # a small network that `fcnn_layers` r
     layers = fcnn_layers(model)
     if any(l.linear.weight.numel() > 4096 for l in layers): raise ValueError('the dense reference is for layers of at most 4096 weights')
     if any(l.drop for l in layers): raise ValueError('the dense reference is for networks without dropout: a mask is drawn per pass, and it draws none')
+    if solver == 'kfi_expand' and curvature != 'fisher': raise ValueError("solver='kfi_expand' is K-FAC's expand form of the Fisher matrix: curvature='fisher' only")
     s = per_sample_terms(model, criterion, *_float64(x, y))
     # a reusing step takes C_t, and KFI's E[h hᵀ], from the step that computed them; the gradients and E[h] of EA-CG are its own
     then = s if curvature_from is None else per_sample_terms(copy.deepcopy(curvature_from[0]).double(), criterion, *_float64(*curvature_from[1:]))
