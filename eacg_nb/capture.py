@@ -63,6 +63,15 @@ class Batch(NamedTuple):
     folded: Folded|None = None # the passes already reduced to sums (gradient accumulation), None where there are none
     gain: list|None = None # per layer, the dropout masks after σ scaled by 1/(1-p), as the dropout's output (None: no dropout)
 
+class _Recorder:
+    "A hook of the recorder. A saved model (`torch.save(model)`, `copy.deepcopy`) keeps it as a hook that does nothing: what it records into is not saved."
+    def __init__(self, fn): self.fn = torch.compiler.disable(fn)  # run eagerly under torch.compile: dynamo cannot guard the weak references and finalizers it keeps
+    def __call__(self, *args): return self.fn(*args)
+    def __reduce__(self): return (_detached, ())
+
+def _detached(): return _does_nothing
+def _does_nothing(*args): return None
+
 def _remove_all(handles):
     for h in handles: h.remove()
 
@@ -149,7 +158,7 @@ def _linear_hook(capture_ref, t):
             out.register_hook(started)
             # the graph holds this hook: when the graph is freed, a pass no backward pass reached never will be
             weakref.finalize(started, _graph_freed, capture_ref, me)
-    return torch.compiler.disable(hook)  # run eagerly under torch.compile: dynamo cannot guard the weak references and finalizers it keeps
+    return _Recorder(hook)
 
 def _generator_state(device:torch.device) -> torch.Tensor:
     return torch.cuda.get_rng_state(device) if device.type == 'cuda' else torch.get_rng_state()
@@ -176,12 +185,13 @@ def _dropout_hooks(capture_ref, t:int, dropout:nn.Module, maps:tuple=()) -> tupl
         # (checked on the first pass, which syncs a GPU once; NaN where the input was NaN is not a wrong mask)
         if not checked and not module.inplace:
             if not torch.allclose(out.detach(), args[0].detach() * gain, equal_nan=True):
-                raise RuntimeError(f'the mask of {module} could not be drawn again (a compiled forward draws its own): EA-CG needs dropout run eagerly')
+                raise RuntimeError(f'the mask of {module} could not be drawn again (a compiled forward draws its own): EA-CG needs dropout run eagerly, '
+                                   'so compile the model without its dropout modules, or train it uncompiled')
             checked.append(True)
         p = cap.passes[-1]
         if maps: gain = pull_back_gain(maps, gain, p.out_shape[t])
         p.gain[t] = gain if p.gain[t] is None else p.gain[t] * gain.reshape(p.gain[t].shape)
-    return torch.compiler.disable(before), torch.compiler.disable(after)
+    return _Recorder(before), _Recorder(after)
 
 def _record(pass_ref, field:str, t:int|None, value):
     "A gradient hook's callback: `value` is `field` (of layer t) of the pass, if the pass is still kept."
@@ -207,7 +217,7 @@ def _criterion_hook(capture_ref):
         p = next((p for p in reversed(cap.passes) if p.output is not None and p.output() is args[0]), cap.passes[-1])
         p.logits, p.target, p.loss = args[0].detach(), args[1], out.detach()
         out.register_hook(partial(_record, weakref.ref(p), 'share', None))  # the factor the loss was scaled by before backward()
-    return torch.compiler.disable(hook)  # run eagerly under torch.compile: dynamo cannot guard the weak references and finalizers it keeps
+    return _Recorder(hook)
 
 # %% ../nbs/04a_capture.ipynb #624299c3
 def _covers(have:dict, need:dict) -> bool:

@@ -435,6 +435,7 @@ def fcnn_layers(model:nn.Module, # an nn.Module whose forward is a chain of laye
                 raise ValueError(f'module {i} ({type(m).__name__}) is used twice: each use draws its own mask, so give every layer a dropout module of its own')
             # before the first layer it changes the recorded input only; after one, it multiplies σ (its gain passed back through the pooling between)
             if layers: layers[-1] = layers[-1]._replace(drop=layers[-1].drop + (m,), drop_after=layers[-1].drop_after + (len(layers[-1].after),))
+        elif isinstance(m, nn.Identity) and layers: continue  # where no activation can go: it does nothing
         else:
             raise ValueError(f'module {i} ({type(m).__name__}) {_refusal(m, layers)}: EA-CG needs a chain of layers, elementwise activations and pooling')
     if not layers: raise ValueError('the model has no layer (nn.Linear, or a kind of LAYER_KINDS)')

@@ -92,6 +92,8 @@ class EACG(torch.optim.Optimizer):
                  momentum:bool=False, # with 'model' or 'layers': the previous update is one more direction of the model (as K-FAC's)
                  adaptive_damping=True, # True or a `LevenbergMarquardt`: adapt every group's α from the loss's actual and predicted decrease
                 ):
+        if not isinstance(model, nn.Module):
+            raise ValueError(f'EACG takes the model itself, an nn.Module (got {type(model).__name__}): EACG(model, criterion); params= selects its parameters')
         _check_group(lr, damping, max_cg, eps_cg)
         _check_count('curvature_every', curvature_every)
         if max_update_norm is not None and not max_update_norm > 0: raise ValueError(f'max_update_norm must be > 0 or None, got {max_update_norm}')
@@ -443,7 +445,8 @@ def _subspace_model(self:EACG, blocks:list, lifts:list, coords:list, rhs:list, b
     _check_finite([('the model along the step', [A, s])])
     if not self._model_curved:  # one read, on the first step: a criterion with no curvature (L1Loss) leaves the model no minimiser
         if not K.diagonal().gt(0).any(): raise ValueError('the Gauss-Newton model has no curvature along the step (a criterion whose second '
-                                                          "derivative is zero, as L1Loss): use step_length='lr' with a bound, as PAPER has")
+                                                          "derivative is zero, as L1Loss): use step_length='lr' with a bound, as PAPER has; "
+                                                          'NLLLoss given logits is such a criterion: give CrossEntropyLoss, which takes the logits')
         self._model_curved = True
     if self.step_length == 'lr': c = torch.ones(1, dtype=A.dtype, device=A.device)  # the paper's step: the model only measures it
     else: c = -(torch.linalg.pinv(A, hermitian=True) @ s)  # pinv: a direction that is zero, or a previous update in the span of the others
