@@ -43,7 +43,7 @@ def diagonal_blocks(M:torch.Tensor, groups:int) -> torch.Tensor:
     n = len(M) // groups
     return M.view(groups, n, groups, n).diagonal(dim1=0, dim2=2).permute(2, 0, 1)
 
-def kfi_factors(A:torch.Tensor|None, # E[h hᵀ] (n_{t-1} × n_{t-1}); None: use the rank-one `u uᵀ` of Eq. (13)
+def kfi_factors(A:torch.Tensor|None, # E[h hᵀ] (n_{t-1} × n_{t-1}), or its `groups` diagonal blocks; None: use the rank-one `u uᵀ` of Eq. (13)
                 C:torch.Tensor, # the bias block of the curvature (n_t × n_t)
                 damping:float, # α
                 u:torch.Tensor|None=None, # E[h], for the rank-one factor
@@ -53,8 +53,8 @@ def kfi_factors(A:torch.Tensor|None, # E[h hᵀ] (n_{t-1} × n_{t-1}); None: use
     "The inverses that Eq. (12) (or Eq. 13) applies: 'G_inv', 'H_inv' or the Sherman-Morrison data, and the bias's."
     root = math.sqrt(damping)
     Cw = diagonal_blocks(C if G is None else G, groups)
-    if A is not None: A = diagonal_blocks(A, groups)
-    elif groups > 1: u = u.view(groups, -1)
+    if A is None: u = u.view(groups, -1) if groups > 1 else u
+    elif A.dim() == 2: A = diagonal_blocks(A, groups)  # the whole matrix, not yet its groups' blocks
     n_in = A.shape[-1] if A is not None else u.shape[-1]
     trace_A = torch.diagonal(A, dim1=-2, dim2=-1).sum(-1) if A is not None else torch.linalg.vecdot(u, u)
     pi, pi_b = _pi(trace_A, n_in, Cw), _pi(torch.ones((), dtype=C.dtype, device=C.device), 1, C)
@@ -84,7 +84,7 @@ def _kfi_factors(sherman_morrison_first:bool):
     "A layer's factors: Eq. (12), or Eq. (13) for the first layer of the Sherman-Morrison variant."
     def factors(opt, t, C, stats, damping):
         rank_one = sherman_morrison_first and t == 0
-        return kfi_factors(None if rank_one else stats['second_h'][t], C, damping, stats['mean_h'][t] if rank_one else None, opt.layers[t].groups)
+        return kfi_factors(None if rank_one else stats['second_h_blocks'][t], C, damping, stats['mean_h'][t] if rank_one else None, opt.layers[t].groups)
     return factors
 
 def _kfi_solve(opt, blocks, C, factors, stats):
@@ -94,14 +94,14 @@ def _kfi_solve(opt, blocks, C, factors, stats):
     nan = torch.full((len(blocks),), float('nan'))
     return Solution([identity_lift] * len(blocks), directions, [-weight_matrix(p.grad) for p, *_ in blocks], torch.zeros(len(blocks), dtype=torch.long), nan)
 
-register_solver('kfi', lambda k: (), _kfi_solve, _kfi_factors(False), lambda k: ('second_h',))
-register_solver('kfi_sm', lambda k: (), _kfi_solve, _kfi_factors(True), lambda k: (('mean_h', [0]), ('second_h', range(1, k))))
+register_solver('kfi', lambda k: (), _kfi_solve, _kfi_factors(False), lambda k: ('second_h_blocks',))
+register_solver('kfi_sm', lambda k: (), _kfi_solve, _kfi_factors(True), lambda k: (('mean_h', [0]), ('second_h_blocks', range(1, k))))
 
 def _expand_factors(opt, t, C, stats, damping):
     "A layer's factors in K-FAC's expand form: the weight's from the per-position moments, the bias's from C."
-    return kfi_factors(stats['second_h_expand'][t], C, damping, groups=opt.layers[t].groups, G=stats['fisher_expand'][t])
+    return kfi_factors(stats['second_h_expand_blocks'][t], C, damping, groups=opt.layers[t].groups, G=stats['fisher_expand'][t])
 
-register_solver('kfi_expand', lambda k: (), _kfi_solve, _expand_factors, lambda k: ('second_h_expand', 'fisher_expand'), curvatures=('fisher',))
+register_solver('kfi_expand', lambda k: (), _kfi_solve, _expand_factors, lambda k: ('second_h_expand_blocks', 'fisher_expand'), curvatures=('fisher',))
 
 # %% ../nbs/08_baselines.ipynb #77a7dbce
 GRID_SOLVERS = ('eacg', 'cg', 'direct', 'kfi', 'kfi_sm', 'kfi_expand')

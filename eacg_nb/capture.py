@@ -19,10 +19,11 @@ from .expectation import mirror_upper, symmetric_matmul
 from .network import check_input, fcnn_layers, layer_derivatives, layer_kind, pull_back_gain
 
 # %% ../nbs/04a_capture.ipynb #6eadc526
-STATISTICS = ('out_hess', 'dd', 'dd_upper', 'diag', 'fisher', 'mean_h', 'second_h', 'fisher_expand', 'second_h_expand')
+STATISTICS = ('out_hess', 'dd', 'dd_upper', 'diag', 'fisher', 'mean_h', 'second_h', 'fisher_expand', 'second_h_expand',
+              'second_h_blocks', 'second_h_expand_blocks')
 FIELDS = frozenset({'z', 'grad_z', 'grad_in'})  # what a pass records besides the inputs h^{t-1}, the criterion's call and ∇z^1
 _FIELDS_OF = {'out_hess': (), 'dd': ('z',), 'dd_upper': ('z',), 'diag': ('z', 'grad_in'), 'fisher': ('grad_z',), 'mean_h': (), 'second_h': (),
-             'fisher_expand': ('grad_z',), 'second_h_expand': ()}
+             'fisher_expand': ('grad_z',), 'second_h_expand': (), 'second_h_blocks': (), 'second_h_expand_blocks': ()}
 
 def statistic_fields(names) -> frozenset:
     "The `FIELDS` that the statistics `names` (as in `statistic_requests`) are computed from."
@@ -341,28 +342,40 @@ def _means(cap:Capture, req:dict, b:Batch) -> dict:
                                              for t, (kind, l, (h, _, d2)) in enumerate(zip(cap.kinds, cap.layers, hidden))]
     # a layer's rows: for nn.Linear its gradients and inputs themselves; a convolution reduces them over positions (its chapter)
     grads = lambda: [kind.gradient_rows(l.linear, g) for kind, l, g in zip(cap.kinds, cap.layers, b.grad_z)]
-    inputs = [kind.input_rows(l.linear, h) for kind, l, h in zip(cap.kinds, cap.layers, b.h_in)] if {'mean_h', 'second_h'} & set(req) else None
+    inputs = [kind.input_rows(l.linear, h) for kind, l, h in zip(cap.kinds, cap.layers, b.h_in)] if {'mean_h', 'second_h', 'second_h_blocks'} & set(req) else None
     if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g, alpha=B), grads())
     if 'mean_h' in req: out['mean_h'] = per_layer('mean_h', lambda h: h.mean(0), inputs)
     if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h, alpha=1 / B), inputs)
+    if 'second_h_blocks' in req:  # a grouped layer's diagonal blocks alone: K-FAC's factor of its weight needs no more
+        out['second_h_blocks'] = per_layer('second_h_blocks', lambda t: _moment_blocks(inputs[t], cap.layers[t].groups, 1 / B), range(len(cap.layers)))
     # the expand form (the convolutions chapter): a row per sample and output position, for the gradients and for the input patches
     if 'fisher_expand' in req:
         rows = [kind.output_rows(l.linear, g) for kind, l, g in zip(cap.kinds, cap.layers, b.grad_z)]
         out['fisher_expand'] = per_layer('fisher_expand', lambda g: symmetric_matmul(g, g, alpha=B), rows)
     if 'second_h_expand' in req:
         out['second_h_expand'] = per_layer('second_h_expand', lambda t: _patch_moment(cap.kinds[t], cap.layers[t].linear, b.h_in[t]), range(len(cap.layers)))
+    if 'second_h_expand_blocks' in req:
+        out['second_h_expand_blocks'] = per_layer('second_h_expand_blocks', lambda t: _patch_moment(cap.kinds[t], cap.layers[t].linear, b.h_in[t], cap.layers[t].groups),
+                                                  range(len(cap.layers)))
     return {n: out[n] for n in req}
 
 # Passes of B_m of the B samples: a statistic's mean over all B is the sum of (B_m/B)^e times each pass's own mean. e = 1 for
 # means of activations; the recorded gradients are already those of the whole objective (scaled by 1/B), so the diagonal terms
 # add up as they are (e = 0) and the Fisher matrix, a mean of products of two such gradients, takes e = -1.
-_SHARE_POWER = dict(out_hess=1, dd=1, dd_upper=1, diag=0, fisher=-1, mean_h=1, second_h=1, fisher_expand=-1, second_h_expand=1)
+_SHARE_POWER = dict(out_hess=1, dd=1, dd_upper=1, diag=0, fisher=-1, mean_h=1, second_h=1, fisher_expand=-1, second_h_expand=1,
+                    second_h_blocks=1, second_h_expand_blocks=1)
 
-def _patch_moment(kind, m:nn.Module, h:torch.Tensor, chunk:int=2 ** 24) -> torch.Tensor:
-    "E over samples and positions of a aᵀ, a the input patch of each output position (`patch_rows`), unfolded a few samples at a time (about `chunk` entries)."
+def _moment_blocks(rows:torch.Tensor, groups:int, alpha:float=1.) -> torch.Tensor:
+    "alpha RᵀR of the rows R, or for `groups` > 1 only its diagonal blocks (groups, n/groups, n/groups), each from its group's columns alone."
+    if groups == 1: return symmetric_matmul(rows, rows, alpha=alpha)
+    R = rows.view(len(rows), groups, -1)
+    return torch.einsum('bgi,bgj->gij', R, R).mul_(alpha)
+
+def _patch_moment(kind, m:nn.Module, h:torch.Tensor, groups:int|None=None, chunk:int=2 ** 24) -> torch.Tensor:
+    "E over samples and positions of a aᵀ, a the input patch of each output position (`patch_rows`), unfolded a few samples at a time (about `chunk` entries); its diagonal blocks alone where `groups` is given."
     rows = kind.patch_rows(m, h[:1])
     per = max(1, chunk // rows.numel())
-    total = sum(symmetric_matmul(r, r) for r in (kind.patch_rows(m, h[i:i + per]) for i in range(0, len(h), per)))
+    total = sum(_moment_blocks(r, groups or 1) for r in (kind.patch_rows(m, h[i:i + per]) for i in range(0, len(h), per)))
     return total / (len(h) * len(rows))
 
 def _statistics(cap:Capture, names, batch:Batch|None=None) -> dict:
