@@ -5,7 +5,7 @@
     python benchmarks/step_time.py --methods eacg-pch1/10   # curvature_every=10 (any method: name/T)
     python benchmarks/step_time.py --methods defaults soap  # EACG at its defaults, and SOAP
     python benchmarks/step_time.py --grid                   # EA-CG-PCH1 at T = 1 and 10 on both paper networks x batch 100, 500, 1000
-    python benchmarks/step_time.py --small                  # the paper's EA-CG, the defaults and Adam on three small networks
+    python benchmarks/step_time.py --small                  # the paper's EA-CG (T=1, 10), the defaults and Adam on three small networks, with their floors
     python benchmarks/step_time.py --net 2c2d --batch 128 --methods defaults eacg-pch1 adam soap  # a CNN (DeepOBS's fmnist_2c2d)
     python benchmarks/step_time.py --device cuda            # on a GPU
     python benchmarks/step_time.py --methods eacg-pch1 --against df3dd67  # also the step as that commit made it
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
+from torch.profiler import ProfilerActivity, profile
 
 from eacg_nb.baselines import make_optimizer
 from eacg_nb.complexity import side_by_side, space_formula
@@ -84,12 +84,20 @@ def setup(methods, sizes, batch, device, max_cg, makers=None, net='mlp'):
     return x, y, crit, runs
 
 
-def matmul_flops(model, opt, crit, x, y):
-    "Matrix-product flops of one forward + backward pass and of one `opt.step()`."
-    counts = []
-    for part in (lambda: (opt.zero_grad(), crit(model(x), y).backward()), opt.step):
-        with FlopCounterMode(display=False) as counter: part()
-        counts.append(counter.get_total_flops())
+PRODUCTS = frozenset({'aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm', 'aten::conv2d'})  # the products the profiler counts flops of (not matrix-vector ones)
+
+
+def _product_flops(part):
+    "Matrix-product flops of calling `part`, as the profiler counts them, also inside `torch.autograd.grad` (which the model's step calls)."
+    with profile(activities=[ProfilerActivity.CPU], with_flops=True) as prof: part()
+    return sum(e.flops for e in prof.events() if e.name in PRODUCTS)
+
+
+def matmul_flops(model, opt, crit, x, y, steps=1):
+    "Matrix-product flops of `steps` forward + backward passes and of their `opt.step()`s."
+    counts = [0, 0]
+    for _ in range(steps):
+        for i, part in enumerate((lambda: (opt.zero_grad(), crit(model(x), y).backward()), opt.step)): counts[i] += _product_flops(part)
     return counts
 
 
@@ -140,22 +148,26 @@ SMALL = (  # the small networks of a new user's first runs: name, sizes, activat
 )
 
 
-def small(device, blocks, steps, warmup, methods=('eacg-pch1', 'defaults', 'adam')):
-    "Step time over SGD's on the small networks, where the step's call overhead is most of its cost."
+def small(device, blocks, steps, warmup, methods=('eacg-pch1', 'eacg-pch1/10', 'defaults', 'adam'), cycle=10):
+    "Step time over SGD's on the small networks, where the step's call overhead is most of its cost; beside it, the ratio that matrix products alone would set."
     print(f'small networks, float32, {device}, {torch.get_num_threads()} threads; {blocks} blocks of {steps} steps per method, '
-          'the methods alternating; ratios: median over the rounds of a block against SGD\'s block of the same round')
-    print(f'  {"network":24s} {"batch":>5s} {"SGD ms":>8s}' + ''.join(f' {m + " / SGD":>18s}' for m in methods))
+          'the methods alternating; ratios: median over the rounds of a block against SGD\'s block of the same round; floor: the ratio of '
+          f'their matrix-product flops over {cycle} steps (forward, backward and step), what the step would cost if products were all that took time')
+    print(f'  {"network":24s} {"batch":>5s} {"SGD ms":>8s}' + ''.join(f' {m + " / SGD":>18s} {"floor":>6s}' for m in methods))
     for label, sizes, act, batch, regression in SMALL:
         torch.manual_seed(0)
         x = torch.randn(batch, sizes[0], device=device)
         y = torch.randn(batch, 1, device=device) if regression else torch.randint(0, sizes[-1], (batch,), device=device)
         crit, runs = nn.MSELoss() if regression else nn.CrossEntropyLoss(), {}
-        for name in ('sgd', *methods):
-            model = mlp(sizes, act).to(device)
-            runs[name] = model, EACG(model, crit) if name == 'defaults' else make_optimizer(name, model, crit)  # each at its defaults
+        for spec in ('sgd', *methods):
+            name, _, every = spec.partition('/')  # 'eacg-pch1/10': curvature_every=10
+            model, hyper = mlp(sizes, act).to(device), dict(curvature_every=int(every)) if every else {}
+            runs[spec] = model, EACG(model, crit, **hyper) if name == 'defaults' else make_optimizer(name, model, crit, **hyper)  # each at its defaults
         med, means = side_by_side(runs, crit, x, y, blocks, steps, warmup)
         ratios = [statistics.median(m / q for m, q in zip(means[name], means['sgd'])) for name in methods]
-        print(f'  {label:24s} {batch:5d} {1e3 * med["sgd"]:8.3f}' + ''.join(f' {r:18.2f}' for r in ratios), flush=True)
+        flops = {name: sum(matmul_flops(*runs[name], crit, x, y, cycle)) for name in ('sgd', *methods)}  # after the timing: these steps are not timed
+        print(f'  {label:24s} {batch:5d} {1e3 * med["sgd"]:8.3f}' + ''.join(f' {r:18.2f} {flops[name] / flops["sgd"]:6.2f}' for name, r in zip(methods, ratios)),
+              flush=True)
 
 
 def main(argv=None):
@@ -170,7 +182,7 @@ def main(argv=None):
     p.add_argument('--sizes', type=int, nargs='+', default=CIFAR10)
     p.add_argument('--net', default='mlp', choices=['mlp', *NETS], help="the network: the sigmoid MLP of --sizes, or one of eacg_train's CNNs (ReLU)")
     p.add_argument('--grid', action='store_true', help='EA-CG-PCH1 at curvature_every 1 and 10 on both paper networks, batch 100, 500, 1000')
-    p.add_argument('--small', action='store_true', help='EA-CG-PCH1, the defaults and Adam against SGD on three small networks')
+    p.add_argument('--small', action='store_true', help='EA-CG-PCH1 (T=1 and 10), the defaults and Adam against SGD on three small networks, each beside its matrix-product floor')
     p.add_argument('--against', metavar='COMMIT', help="time every method also as COMMIT's package makes it, in the same blocks")
     a = p.parse_args(argv)
     if a.grid and a.against: p.error('--against times the methods of --methods; --grid has no such comparison')

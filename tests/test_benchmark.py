@@ -56,3 +56,13 @@ def test_against_refuses_what_it_cannot_compare(capsys):
         with pytest.raises(SystemExit):
             step_time.main(argv + ['--sizes', '20', '16', '8', '3', '--batch', '16', '--blocks', '1', '--steps', '1'])
         assert says in capsys.readouterr().err
+
+
+def test_small_networks_report_ratios_and_floors(capsys):
+    step_time.small('cpu', blocks=1, steps=2, warmup=0)  # the flops over a whole cycle of curvature_every=10
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith('  ') and 'batch' not in line]
+    assert len(rows) == len(step_time.SMALL)
+    for row in rows:
+        ratios = [float(v) for v in row[-8:]]  # (ratio, floor) for each of the four methods
+        assert all(r > 0 for r in ratios[::2]) and ratios[-1] == 1.  # Adam's products are SGD's
+        assert ratios[1] > ratios[3] > 1  # the curvature of every step costs more products than that of one step in ten
