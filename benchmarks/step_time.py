@@ -84,11 +84,13 @@ def setup(methods, sizes, batch, device, max_cg, makers=None, net='mlp'):
     return x, y, crit, runs
 
 
-PRODUCTS = frozenset({'aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm', 'aten::conv2d'})  # the products the profiler counts flops of (not matrix-vector ones)
+# the matrix-matrix products the profiler counts flops of (not matrix-vector ones); it counts a convolution's forward but not
+# its backward, so the count is a fully-connected network's (the floors here are the MLPs')
+PRODUCTS = frozenset({'aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm'})
 
 
 def _product_flops(part):
-    "Matrix-product flops of calling `part`, as the profiler counts them, also inside `torch.autograd.grad` (which the model's step calls)."
+    "Matrix-product flops of calling `part` on a fully-connected network, as the profiler counts them, also inside `torch.autograd.grad` (which the model's step calls)."
     with profile(activities=[ProfilerActivity.CPU], with_flops=True) as prof: part()
     return sum(e.flops for e in prof.events() if e.name in PRODUCTS)
 
@@ -150,6 +152,7 @@ SMALL = (  # the small networks of a new user's first runs: name, sizes, activat
 
 def small(device, blocks, steps, warmup, methods=('eacg-pch1', 'eacg-pch1/10', 'defaults', 'adam'), cycle=10):
     "Step time over SGD's on the small networks, where the step's call overhead is most of its cost; beside it, the ratio that matrix products alone would set."
+    steps = cycle * math.ceil(steps / cycle)  # whole cycles in every block, as the floor counts: each holds its share of curvature steps
     print(f'small networks, float32, {device}, {torch.get_num_threads()} threads; {blocks} blocks of {steps} steps per method, '
           'the methods alternating; ratios: median over the rounds of a block against SGD\'s block of the same round; floor: the ratio of '
           f'their matrix-product flops over {cycle} steps (forward, backward and step), what the step would cost if products were all that took time')

@@ -368,7 +368,7 @@ _SHARE_POWER = dict(out_hess=1, dd=1, dd_upper=1, diag=0, fisher=-1, mean_h=1, s
 def _moment_blocks(rows:torch.Tensor, groups:int, alpha:float=1.) -> torch.Tensor:
     "alpha RᵀR of the rows R, or for `groups` > 1 only its diagonal blocks (groups, n/groups, n/groups), each from its group's columns alone."
     if groups == 1: return symmetric_matmul(rows, rows, alpha=alpha)
-    R = rows.view(len(rows), groups, -1)
+    R = rows.unflatten(1, (groups, -1))  # group g's inputs are its contiguous columns
     return torch.einsum('bgi,bgj->gij', R, R).mul_(alpha)
 
 def _patch_moment(kind, m:nn.Module, h:torch.Tensor, groups:int|None=None, chunk:int=2 ** 24) -> torch.Tensor:
