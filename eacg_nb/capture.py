@@ -346,7 +346,7 @@ def _means(cap:Capture, req:dict, b:Batch) -> dict:
     if 'fisher' in req: out['fisher'] = per_layer('fisher', lambda g: symmetric_matmul(g, g, alpha=B), grads())
     if 'mean_h' in req: out['mean_h'] = per_layer('mean_h', lambda h: h.mean(0), inputs)
     if 'second_h' in req: out['second_h'] = per_layer('second_h', lambda h: symmetric_matmul(h, h, alpha=1 / B), inputs)
-    if 'second_h_blocks' in req:  # a grouped layer's diagonal blocks alone: K-FAC's factor of its weight needs no more
+    if 'second_h_blocks' in req:  # a grouped layer's diagonal blocks alone: KFI's per-group factors read no more
         out['second_h_blocks'] = per_layer('second_h_blocks', lambda t: _moment_blocks(inputs[t], cap.layers[t].groups, 1 / B), range(len(cap.layers)))
     # the expand form (the convolutions chapter): a row per sample and output position, for the gradients and for the input patches
     if 'fisher_expand' in req:
@@ -371,11 +371,11 @@ def _moment_blocks(rows:torch.Tensor, groups:int, alpha:float=1.) -> torch.Tenso
     R = rows.unflatten(1, (groups, -1))  # group g's inputs are its contiguous columns
     return torch.einsum('bgi,bgj->gij', R, R).mul_(alpha)
 
-def _patch_moment(kind, m:nn.Module, h:torch.Tensor, groups:int|None=None, chunk:int=2 ** 24) -> torch.Tensor:
-    "E over samples and positions of a aᵀ, a the input patch of each output position (`patch_rows`), unfolded a few samples at a time (about `chunk` entries); its diagonal blocks alone where `groups` is given."
+def _patch_moment(kind, m:nn.Module, h:torch.Tensor, groups:int=1, chunk:int=2 ** 24) -> torch.Tensor:
+    "E over samples and positions of a aᵀ, a the input patch of each output position (`patch_rows`), unfolded a few samples at a time (about `chunk` entries); for `groups` > 1 its groups' diagonal blocks alone."
     rows = kind.patch_rows(m, h[:1])
     per = max(1, chunk // rows.numel())
-    total = sum(_moment_blocks(r, groups or 1) for r in (kind.patch_rows(m, h[i:i + per]) for i in range(0, len(h), per)))
+    total = sum(_moment_blocks(r, groups) for r in (kind.patch_rows(m, h[i:i + per]) for i in range(0, len(h), per)))
     return total / (len(h) * len(rows))
 
 def _statistics(cap:Capture, names, batch:Batch|None=None) -> dict:
